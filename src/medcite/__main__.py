@@ -1,0 +1,5 @@
+"""``python -m medcite`` runs the CLI."""
+
+from medcite.cli import app
+
+app()

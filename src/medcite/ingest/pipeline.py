@@ -1,0 +1,210 @@
+"""The ingest use case: files and folders -> documents -> passages -> the store, resumably.
+
+Each batch of records is written in one transaction together with the file's checkpoint, so a
+crash loses at most the batch in flight and the next run resumes after the last committed one.
+A bad record is reported (file and line) and skipped; a bad file is reported and the others go on.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
+
+from medcite.errors import MalformedSourceError, MedciteError, UnsupportedFormatError
+from medcite.ingest.guidelines import read_document
+from medcite.ingest.pubmed import Deleted, Parsed, iter_pubmed
+from medcite.ingest.split import split_document
+from medcite.settings import Settings
+from medcite.store import Checkpoint, Store, WriteCounts
+from medcite.types import Document, IngestReport, Passage
+
+PUBMED_SUFFIXES = (".xml", ".xml.gz")
+DOCUMENT_SUFFIXES = (".md", ".markdown", ".html", ".htm")
+
+
+class Progress(Protocol):
+    """Receives progress while files are ingested (the CLI draws it with Rich)."""
+
+    def files(self, total: int) -> None:
+        """The number of files about to be read."""
+
+    def records(self, path: str, count: int) -> None:
+        """``count`` records of ``path`` have been read so far."""
+
+    def file_done(self, path: str) -> None:
+        """``path`` is finished (ingested, skipped or rejected)."""
+
+
+@dataclass
+class _Tally:
+    report: dict[str, int] = field(
+        default_factory=lambda: dict.fromkeys(
+            (
+                "files",
+                "records",
+                "added",
+                "updated",
+                "unchanged",
+                "deleted",
+                "skipped_files",
+                "resumed_records",
+                "passages",
+            ),
+            0,
+        )
+    )
+    errors: list[str] = field(default_factory=list)
+
+    def add(self, counts: WriteCounts, deleted: int = 0) -> None:
+        for name in ("added", "updated", "unchanged", "passages"):
+            self.report[name] += getattr(counts, name)
+        self.report["deleted"] += deleted
+
+
+def expand_paths(paths: Iterable[Path]) -> Iterator[Path]:
+    """Files named directly, and every ingestible file under named folders, in sorted order."""
+    for path in paths:
+        if path.is_dir():
+            yield from sorted(p for p in path.rglob("*") if p.is_file() and _ingestible(p))
+        else:
+            yield path
+
+
+def _ingestible(path: Path) -> bool:
+    name = path.name.lower()
+    return name != "readme.md" and name.endswith(PUBMED_SUFFIXES + DOCUMENT_SUFFIXES)
+
+
+def fingerprint(path: Path) -> str:
+    """SHA-256 of a file's bytes: a changed file is ingested again from its start."""
+    digest = hashlib.sha256()
+    with path.open("rb") as stream:
+        while chunk := stream.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def ingest_paths(
+    paths: Iterable[Path], store: Store, settings: Settings, progress: Progress | None = None
+) -> IngestReport:
+    """Ingest files and folders into the store and return what happened."""
+    started = time.perf_counter()
+    files = list(expand_paths(paths))
+    run_id = store.start_run([str(p) for p in files])
+    tally = _Tally()
+    if progress:
+        progress.files(len(files))
+    for path in files:
+        tally.report["files"] += 1
+        try:
+            _ingest_file(path, store, settings, tally, progress)
+        except MedciteError as exc:
+            tally.errors.append(str(exc))
+        if progress:
+            progress.file_done(str(path))
+    report = IngestReport(
+        **tally.report, errors=tally.errors, seconds=round(time.perf_counter() - started, 3)
+    )
+    store.finish_run(run_id, report)
+    return report
+
+
+def _ingest_file(
+    path: Path, store: Store, settings: Settings, tally: _Tally, progress: Progress | None
+) -> None:
+    name = path.name.lower()
+    if not path.is_file():
+        raise MalformedSourceError("no such file", path=str(path))
+    if not name.endswith(PUBMED_SUFFIXES + DOCUMENT_SUFFIXES):
+        raise UnsupportedFormatError(
+            f"{path}: cannot ingest this kind of file",
+            hint="medcite reads PubMed XML (.xml, .xml.gz), Markdown (.md) and HTML (.html)",
+        )
+    size = path.stat().st_size
+    if size > settings.ingest.max_file_bytes:
+        raise MalformedSourceError(
+            f"file of {size} bytes exceeds the limit ({settings.ingest.max_file_bytes})",
+            path=str(path),
+        )
+    key, digest = str(path.resolve()), fingerprint(path)
+    previous = store.checkpoint(key)
+    if previous and previous.fingerprint == digest and previous.completed:
+        tally.report["skipped_files"] += 1
+        return
+    done = previous.records_done if previous and previous.fingerprint == digest else 0
+    if name.endswith(PUBMED_SUFFIXES):
+        _ingest_pubmed(path, key, digest, done, store, settings, tally, progress)
+    else:
+        _ingest_document(path, key, digest, store, settings, tally)
+
+
+def _ingest_document(
+    path: Path, key: str, digest: str, store: Store, settings: Settings, tally: _Tally
+) -> None:
+    tally.report["records"] += 1
+    doc = read_document(path)
+    passages = split_document(doc, max_chars=settings.ingest.passage_chars)
+    counts, _ = store.write_batch(
+        [(doc, passages)], checkpoint=Checkpoint(key, digest, 1, completed=True)
+    )
+    tally.add(counts)
+
+
+def _ingest_pubmed(
+    path: Path,
+    key: str,
+    digest: str,
+    done: int,
+    store: Store,
+    settings: Settings,
+    tally: _Tally,
+    progress: Progress | None,
+) -> None:
+    batch: list[tuple[Document, list[Passage]]] = []
+    deletions: list[str] = []
+    seen = 0
+
+    def flush(completed: bool = False) -> None:
+        counts, deleted = store.write_batch(
+            batch,
+            delete_ids=deletions,
+            checkpoint=Checkpoint(key, digest, seen, completed=completed),
+        )
+        tally.add(counts, deleted)
+        batch.clear()
+        deletions.clear()
+        if progress:
+            progress.records(str(path), seen)
+
+    tally.report["resumed_records"] += done
+    try:
+        for record in iter_pubmed(path, max_chars=settings.ingest.max_record_chars):
+            seen += 1
+            if seen <= done:
+                continue
+            tally.report["records"] += 1
+            if isinstance(record, Parsed):
+                if deletions:
+                    flush()
+                batch.append(
+                    (
+                        record.document,
+                        split_document(record.document, max_chars=settings.ingest.passage_chars),
+                    )
+                )
+            elif isinstance(record, Deleted):
+                if batch:
+                    flush()
+                deletions.extend(record.source_ids)
+            else:
+                tally.errors.append(f"{path}:{record.line}: {record.message}")
+            if len(batch) + len(deletions) >= settings.ingest.batch_size:
+                flush()
+    except MalformedSourceError:
+        flush()
+        raise
+    flush(completed=True)
