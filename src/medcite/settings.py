@@ -30,6 +30,10 @@ class IngestSettings(BaseModel):
     max_file_bytes: int = Field(
         default=2_000_000_000, ge=1, description="Files larger than this are refused."
     )
+    workers: int = Field(
+        default=1, ge=0, le=1,
+        description="1: parse PubMed files in a separate process while writing; 0: in-process.",
+    )
     max_record_chars: int = Field(
         default=500_000, ge=1000, description="Records with more text than this are rejected."
     )

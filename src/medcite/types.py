@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import json
 from enum import StrEnum
 from typing import Any
 
@@ -103,11 +102,8 @@ class Document(_Frozen):
     @property
     def content_hash(self) -> str:
         """Hash of metadata and text: re-ingesting an unchanged record is a no-op."""
-        payload = {
-            "source": self.source.model_dump(mode="json"),
-            "sections": [s.model_dump(mode="json") for s in self.sections],
-        }
-        return content_hash(json.dumps(payload, sort_keys=True, ensure_ascii=False))
+        # model_dump_json is deterministic (field order) and far faster than json.dumps.
+        return content_hash(self.model_dump_json(exclude={"origin"}))
 
 
 class Passage(_Frozen):

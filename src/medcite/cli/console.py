@@ -54,9 +54,17 @@ def reports_errors(func: Callable[P, R]) -> Callable[P, R]:
                     hint="check your MEDCITE_* environment variables",
                 )
             )
+        except (typer.Exit, typer.Abort):
+            raise
         except KeyboardInterrupt:
             err_console.print("[yellow]interrupted[/]: run the same command again to resume")
             raise typer.Exit(130) from None
+        except Exception as exc:  # a bug: say so in one line rather than a traceback
+            err_console.print(f"[bold red]internal error:[/] {escape(type(exc).__name__)}: "
+                              f"{escape(str(exc))}")
+            err_console.print("[dim]hint: this is a medcite bug; please report it with the "
+                              "command you ran[/]")
+            raise typer.Exit(70) from None
 
     return wrapper
 

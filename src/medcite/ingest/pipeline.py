@@ -16,11 +16,11 @@ from typing import Protocol
 
 from medcite.errors import MalformedSourceError, MedciteError, UnsupportedFormatError
 from medcite.ingest.guidelines import read_document
-from medcite.ingest.pubmed import Deleted, Parsed, iter_pubmed
+from medcite.ingest.reader import read_batches
 from medcite.ingest.split import split_document
 from medcite.settings import Settings
 from medcite.store import Checkpoint, Store, WriteCounts
-from medcite.types import Document, IngestReport, Passage
+from medcite.types import IngestReport
 
 PUBMED_SUFFIXES = (".xml", ".xml.gz")
 DOCUMENT_SUFFIXES = (".md", ".markdown", ".html", ".htm")
@@ -154,57 +154,22 @@ def _ingest_document(
     tally.add(counts)
 
 
-def _ingest_pubmed(
-    path: Path,
-    key: str,
-    digest: str,
-    done: int,
-    store: Store,
-    settings: Settings,
-    tally: _Tally,
-    progress: Progress | None,
-) -> None:
-    batch: list[tuple[Document, list[Passage]]] = []
-    deletions: list[str] = []
-    seen = 0
-
-    def flush(completed: bool = False) -> None:
-        counts, deleted = store.write_batch(
-            batch,
-            delete_ids=deletions,
-            checkpoint=Checkpoint(key, digest, seen, completed=completed),
-        )
-        tally.add(counts, deleted)
-        batch.clear()
-        deletions.clear()
-        if progress:
-            progress.records(str(path), seen)
-
+def _ingest_pubmed(path: Path, key: str, digest: str, done: int, store: Store,
+                   settings: Settings, tally: _Tally, progress: Progress | None) -> None:
     tally.report["resumed_records"] += done
-    try:
-        for record in iter_pubmed(path, max_chars=settings.ingest.max_record_chars):
-            seen += 1
-            if seen <= done:
-                continue
-            tally.report["records"] += 1
-            if isinstance(record, Parsed):
-                if deletions:
-                    flush()
-                batch.append(
-                    (
-                        record.document,
-                        split_document(record.document, max_chars=settings.ingest.passage_chars),
-                    )
-                )
-            elif isinstance(record, Deleted):
-                if batch:
-                    flush()
-                deletions.extend(record.source_ids)
-            else:
-                tally.errors.append(f"{path}:{record.line}: {record.message}")
-            if len(batch) + len(deletions) >= settings.ingest.batch_size:
-                flush()
-    except MalformedSourceError:
-        flush()
-        raise
-    flush(completed=True)
+    options = settings.ingest
+    for batch in read_batches(path, skip=done, size=options.batch_size,
+                              max_chars=options.max_record_chars,
+                              passage_chars=options.passage_chars, workers=options.workers):
+        counts, deleted = store.write_batch(
+            batch.documents, delete_ids=batch.deletions,
+            checkpoint=Checkpoint(key, digest, batch.seen, completed=False))
+        tally.add(counts, deleted)
+        tally.report["records"] += batch.seen - done
+        tally.errors.extend(f"{path}:{r.line}: {r.message}" for r in batch.rejected)
+        if progress:
+            progress.records(str(path), batch.seen)
+        if batch.error is not None:
+            raise MalformedSourceError(batch.error)
+        done = batch.seen
+    store.write_batch([], checkpoint=Checkpoint(key, digest, done, completed=True))

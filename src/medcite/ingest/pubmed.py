@@ -23,6 +23,7 @@ from medcite.ingest.evidence_types import evidence_table
 from medcite.types import DocSection, Document, Source
 
 RECORD_TAGS = ("PubmedArticle", "PubmedBookArticle", "DeleteCitation")
+_NAME_TAGS = {"CollectiveName", "LastName", "Initials"}
 _YEAR = re.compile(r"\b(1[5-9]\d\d|2[01]\d\d)\b")
 _MONTHS = {
     m: i
@@ -201,7 +202,8 @@ def _text(elem: etree._Element | None) -> str:
     """All text of an element, inline markup included (HbA<sub>1c</sub> -> HbA1c)."""
     if elem is None:
         return ""
-    return " ".join("".join(elem.itertext()).split())
+    text = elem.text or "" if len(elem) == 0 else "".join(elem.itertext())
+    return " ".join(text.split())
 
 
 def _abstract(article: etree._Element) -> list[DocSection]:
@@ -222,12 +224,13 @@ def _abstract(article: etree._Element) -> list[DocSection]:
 def _authors(article: etree._Element) -> list[str]:
     names = []
     for author in article.iterfind(".//AuthorList/Author"):
-        collective = _text(author.find("CollectiveName"))
-        last = _text(author.find("LastName"))
-        initials = _text(author.find("Initials"))
-        name = collective or " ".join(p for p in (last, initials) if p)
+        # Read only the name parts (direct .text); affiliations are long and not needed.
+        parts = {child.tag: child.text for child in author if child.tag in _NAME_TAGS}
+        name = parts.get("CollectiveName") or " ".join(
+            p for p in (parts.get("LastName"), parts.get("Initials")) if p
+        )
         if name:
-            names.append(name)
+            names.append(" ".join(name.split()))
     return names
 
 
@@ -254,13 +257,10 @@ def _doi(elem: etree._Element, article: etree._Element) -> str | None:
 
 
 def _mesh(citation: etree._Element) -> list[str]:
-    terms = []
-    for heading in citation.iterfind("MeshHeadingList/MeshHeading"):
-        name = heading.find("DescriptorName")
-        if name is not None:
-            star = "*" if name.get("MajorTopicYN") == "Y" else ""
-            terms.append(f"{name.get('UI') or ''}:{_text(name)}{star}")
-    return terms
+    return [
+        f"{name.get('UI') or ''}:{name.text or ''}{'*' if name.get('MajorTopicYN') == 'Y' else ''}"
+        for name in citation.iterfind("MeshHeadingList/MeshHeading/DescriptorName")
+    ]
 
 
 def _date(article: etree._Element, book: bool) -> tuple[int | None, dt.date | None]:

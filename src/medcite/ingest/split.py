@@ -18,7 +18,6 @@ from medcite.types import Document, Passage
 # A candidate boundary: terminal punctuation, optional closing quotes/brackets, whitespace,
 # then something that can start a sentence (capital, digit, opening bracket or quote).
 _BOUNDARY = re.compile(r"[.!?][\"'\u201d\u2019)\]]*\s+(?=[A-Z0-9(\[\"'\u201c\u2018])")
-_WORD_BEFORE = re.compile(r"([A-Za-z][A-Za-z.]*)\.$")
 
 
 @lru_cache(maxsize=1)
@@ -34,15 +33,13 @@ def abbreviations() -> frozenset[str]:
     return frozenset(a.lower().rstrip(".") for a in data["abbreviations"])
 
 
-def _is_abbreviation(text_before: str) -> bool:
-    match = _WORD_BEFORE.search(text_before)
-    if match is None:
-        return False
-    word = match.group(1)
-    # Single capital letters are initials ("J. Smith"); dotted forms ("i.v.") are abbreviations.
-    if len(word) == 1 and word.isupper():
+def _is_abbreviation(text: str, start: int, period: int) -> bool:
+    """True when the word ending at ``text[period]`` (a '.') is an abbreviation or an initial."""
+    word_start = max(text.rfind(" ", start, period), text.rfind("(", start, period), start - 1) + 1
+    word = text[word_start:period]
+    if len(word) == 1 and word.isupper():  # an initial, as in "J. Smith"
         return True
-    return word.lower().rstrip(".") in abbreviations()
+    return word.lower() in abbreviations()
 
 
 def sentence_spans(text: str) -> list[tuple[int, int]]:
@@ -51,7 +48,7 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
     start = 0
     for match in _BOUNDARY.finditer(text):
         end = match.start() + 1
-        if text[match.start()] == "." and _is_abbreviation(text[start:end]):
+        if text[match.start()] == "." and _is_abbreviation(text, start, match.start()):
             continue
         end = match.end() - len(match.group(0)) + len(match.group(0).rstrip())
         spans.append((start, end))
@@ -68,6 +65,9 @@ def sentences(text: str) -> list[str]:
 
 def _windows(text: str, limit: int) -> Iterator[tuple[int, int]]:
     """Group consecutive sentences into spans of at most ``limit`` characters."""
+    if len(text) <= limit:  # most abstract sections: one passage, no sentence splitting needed
+        yield 0, len(text)
+        return
     spans = sentence_spans(text)
     begin, end = spans[0] if spans else (0, 0)
     for a, b in spans[1:]:

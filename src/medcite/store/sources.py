@@ -67,10 +67,12 @@ def write_documents(
     delete_sources(session, [doc.source.id for doc, _, _ in replaced])
     todo = added + replaced
     if todo:
-        session.execute(insert(SourceRow), [_source_row(d, h, now) for d, _, h in todo])
+        # Core inserts (executemany) rather than ORM bulk inserts: several times faster here.
+        connection = session.connection()
+        connection.execute(insert(SourceRow.__table__), [_source_row(d, h, now) for d, _, h in todo])
         rows = [_passage_row(p) for _, ps, _ in todo for p in ps]
         if rows:
-            session.execute(insert(PassageRow), rows)
+            connection.execute(insert(PassageRow.__table__), rows)
     return WriteCounts(
         added=len(added),
         updated=len(replaced),

@@ -1,0 +1,110 @@
+"""Read PubMed files in batches, in a separate process so parsing and writing overlap.
+
+Parsing, mapping and splitting take most of an ingest's CPU time; the store's writes take the
+rest. With ``workers=1`` (the default) a child process parses while this process writes, which
+uses both cores of a small machine. ``workers=0`` reads in-process.
+"""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+import queue
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from medcite.errors import MalformedSourceError
+from medcite.ingest.pubmed import Deleted, Parsed, Rejected, iter_pubmed
+from medcite.ingest.split import split_document
+from medcite.types import Document, Passage
+
+_QUEUE_BATCHES = 4  # batches in flight between the processes: bounds memory
+
+
+@dataclass
+class Batch:
+    """Consecutive records of one file, ready to write."""
+
+    documents: list[tuple[Document, list[Passage]]] = field(default_factory=list)
+    deletions: list[str] = field(default_factory=list)
+    rejected: list[Rejected] = field(default_factory=list)
+    seen: int = 0
+    """Records of the file read so far, including this batch (the checkpoint position)."""
+    error: str | None = None
+    """Set on the last batch when the file could not be read to its end."""
+
+
+def batches(path: Path, *, skip: int, size: int, max_chars: int,
+            passage_chars: int) -> Iterator[Batch]:
+    """Batches of records after the first ``skip``; a deletion never shares a batch with
+    documents, so the order of adds and deletes is kept."""
+    batch, seen = Batch(), 0
+    try:
+        for record in iter_pubmed(path, max_chars=max_chars):
+            seen += 1
+            if seen <= skip:
+                continue
+            if _switches_kind(batch, record) or len(batch.documents) + len(batch.deletions) >= size:
+                batch.seen = seen - 1
+                yield batch
+                batch = Batch()
+            _add(batch, record, passage_chars)
+    except MalformedSourceError as exc:
+        batch.error = exc.message
+    batch.seen = seen
+    yield batch
+
+
+def _switches_kind(batch: Batch, record: Parsed | Deleted | Rejected) -> bool:
+    return (isinstance(record, Parsed) and bool(batch.deletions)) or (
+        isinstance(record, Deleted) and bool(batch.documents))
+
+
+def _add(batch: Batch, record: Parsed | Deleted | Rejected, passage_chars: int) -> None:
+    if isinstance(record, Parsed):
+        batch.documents.append(
+            (record.document, split_document(record.document, max_chars=passage_chars)))
+    elif isinstance(record, Deleted):
+        batch.deletions.extend(record.source_ids)
+    else:
+        batch.rejected.append(record)
+
+
+def read_batches(path: Path, *, skip: int, size: int, max_chars: int, passage_chars: int,
+                 workers: int = 1) -> Iterator[Batch]:
+    """Like ``batches``, read in a child process when ``workers`` is 1."""
+    kwargs = {"skip": skip, "size": size, "max_chars": max_chars, "passage_chars": passage_chars}
+    if workers == 0:
+        yield from batches(path, **kwargs)
+        return
+    context = mp.get_context("spawn")  # no fork: safe with threads, same on every platform
+    channel: mp.Queue[Batch | None] = context.Queue(maxsize=_QUEUE_BATCHES)
+    process = context.Process(target=_produce, args=(channel, path, kwargs), daemon=True)
+    process.start()
+    try:
+        yield from _consume(channel, process, path)
+    finally:
+        process.kill()
+        process.join()
+        channel.close()
+
+
+def _produce(channel: mp.Queue[Batch | None], path: Path, kwargs: dict[str, int]) -> None:
+    for batch in batches(path, **kwargs):
+        channel.put(batch)
+    channel.put(None)
+
+
+def _consume(channel: mp.Queue[Batch | None], process: mp.process.BaseProcess,
+             path: Path) -> Iterator[Batch]:
+    while True:
+        try:
+            batch = channel.get(timeout=1.0)
+        except queue.Empty:
+            if not process.is_alive():
+                raise MalformedSourceError("the reader process stopped unexpectedly",
+                                           path=str(path)) from None
+            continue
+        if batch is None:
+            return
+        yield batch
