@@ -39,6 +39,87 @@ class IngestSettings(BaseModel):
     )
 
 
+class SymptomsSettings(BaseModel):
+    """The symptom checker: on/off switch and input limits."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    enabled: bool = Field(
+        default=True,
+        description="Serve the symptom checker; false makes its routes 404 and the CLI refuse.",
+    )
+    max_text_chars: int = Field(
+        default=2000, ge=10, le=100_000, description="Longest free-text description accepted."
+    )
+    max_findings: int = Field(
+        default=100, ge=1, le=10_000, description="Most findings accepted in one query."
+    )
+    max_questions: int = Field(
+        default=8, ge=0, le=50, description="Most follow-up questions asked in one session."
+    )
+    max_causes: int = Field(
+        default=10, ge=1, le=100, description="Most possible causes listed in an assessment."
+    )
+    rare_diseases: bool = Field(
+        default=True,
+        description="Also rank rare diseases (HPO/OMIM annotations via hpo3) for HPO findings.",
+    )
+
+
+class AnswerSettings(BaseModel):
+    """Cited answers: limits, the abstention threshold, urgent-care numbers, optional generator."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    emergency_number: str = Field(
+        default="911", min_length=1, max_length=20,
+        description="Emergency number shown in urgent-care notices (e.g. 911, 999, 112).",
+    )
+    crisis_line: str = Field(
+        default="988", min_length=1, max_length=40,
+        description="Suicide and crisis line shown when a question mentions self-harm.",
+    )
+    max_question_chars: int = Field(
+        default=2000, ge=10, le=100_000, description="Longest question accepted (413 above)."
+    )
+    retrieve_k: int = Field(
+        default=30, ge=1, le=1000, description="Passages retrieved per question."
+    )
+    max_sources: int = Field(
+        default=8, ge=1, le=50, description="Most sources whose passages are read for an answer."
+    )
+    max_statements: int = Field(
+        default=5, ge=1, le=50, description="Most statements per answer section."
+    )
+    sufficiency_threshold: float = Field(
+        default=0.5, ge=0, le=1,
+        description="Share of the question's subject words the evidence must contain, else abstain.",
+    )
+    min_support: float = Field(
+        default=0.8, ge=0, le=1,
+        description="Least share of a generated statement's words found in its cited passages.",
+    )
+    patient_grade_target: float = Field(
+        default=8.0, ge=1, le=20, description="Flesch-Kincaid grade patient answers aim at."
+    )
+    generator_url: str | None = Field(
+        default=None,
+        description="Base URL of an OpenAI-compatible chat endpoint (e.g. http://127.0.0.1:8080/v1);"
+        " unset: the offline extractive composer only.",
+    )
+    generator_model: str = Field(default="local", description="Model name sent to the generator.")
+    generator_timeout: float = Field(
+        default=30.0, gt=0, le=600, description="Seconds to wait for the generator."
+    )
+
+    @field_validator("generator_url")
+    @classmethod
+    def _http_only(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("http://", "https://")):
+            raise ValueError("generator_url must be an http:// or https:// URL")
+        return value
+
+
 class Settings(BaseSettings):
     """All of medcite's configuration."""
 
@@ -54,6 +135,15 @@ class Settings(BaseSettings):
         description="SQLAlchemy URL of the store; default: a SQLite file in the data directory.",
     )
     ingest: IngestSettings = Field(default_factory=IngestSettings, description="Ingestion.")
+    index: IndexSettings = Field(
+        default_factory=lambda: IndexSettings(), description="Embedding, search and ranking."
+    )
+    answer: AnswerSettings = Field(
+        default_factory=AnswerSettings, description="Cited answers."
+    )
+    symptoms: SymptomsSettings = Field(
+        default_factory=SymptomsSettings, description="Symptom checker."
+    )
 
     @field_validator("database_url")
     @classmethod
@@ -76,3 +166,35 @@ class Settings(BaseSettings):
 def get_settings(settings: Settings | None = None) -> Settings:
     """The given settings, or fresh ones from the environment."""
     return settings if settings is not None else Settings()
+
+
+class IndexSettings(BaseModel):
+    """How passages are embedded, searched and ranked (medcite.index)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    embed_on_ingest: bool = Field(
+        default=True, description="Embed new passages after ingest (the CLI's --no-embed skips)."
+    )
+    embed_batch_size: int = Field(
+        default=64, ge=1, le=4096, description="Passages per embedding call and per commit."
+    )
+    lexical_depth: int = Field(
+        default=200, ge=10, le=5000, description="Lexical (FTS5) candidates fused per query."
+    )
+    dense_depth: int = Field(
+        default=200, ge=10, le=5000, description="Dense (vector) candidates fused per query."
+    )
+    title_weight: float = Field(
+        default=2.0, ge=0, le=100, description="BM25 weight of source-title words vs. text (1.0)."
+    )
+    expand_synonyms: bool = Field(
+        default=True, description="Add abbreviations and synonyms from index/rules/synonyms.json."
+    )
+    per_source: int = Field(
+        default=2, ge=1, le=100, description="Most passages returned from one source."
+    )
+    prior_weight: float = Field(
+        default=0.05, ge=0, le=1,
+        description="Strength of evidence-kind and recency priors (0 turns them off).",
+    )

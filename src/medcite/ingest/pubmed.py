@@ -167,7 +167,7 @@ def _source(
     version: int,
     book: bool,
 ) -> Source:
-    types = [_text(t) for t in article.iterfind(".//PublicationTypeList/PublicationType")]
+    types = [_text(t) for t in article.iter("PublicationType")]
     table = evidence_table()
     refs = {c.get("RefType") for c in citation.iterfind(".//CommentsCorrections")}
     title = (

@@ -13,20 +13,31 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 
+import numpy as np
+import numpy.typing as npt
 from sqlalchemy import Engine
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from medcite.errors import SourceNotFoundError, StoreError
 from medcite.settings import Settings
-from medcite.store import runs, sources
+from medcite.store import runs, search, sources, vectors
 from medcite.store.engine import make_engine
 from medcite.store.runs import Checkpoint
 from medcite.store.schema import upgrade
+from medcite.store.search import LexicalRow
 from medcite.store.sources import WriteCounts
-from medcite.types import Document, IngestReport, Passage, Source, StoreStats
+from medcite.store.vectors import PendingPassage, VectorMatrix
+from medcite.types import Document, IngestReport, Passage, SearchFilters, Source, StoreStats
 
-__all__ = ["Checkpoint", "Store", "WriteCounts"]
+__all__ = [
+    "Checkpoint",
+    "LexicalRow",
+    "PendingPassage",
+    "Store",
+    "VectorMatrix",
+    "WriteCounts",
+]
 
 
 class Store:
@@ -120,3 +131,63 @@ class Store:
         """Record the end of an ingest run with its report."""
         with self.session() as session:
             runs.finish_run(session, run_id, report)
+
+    # --- search support (medcite.index) -------------------------------------------------
+
+    def passages(self, ids: Sequence[str]) -> dict[str, Passage]:
+        """Stored passages among ``ids``, keyed by id; unknown ids are left out."""
+        with self.session() as session:
+            return search.passages_by_id(session, ids)
+
+    def sources(self, ids: Sequence[str]) -> dict[str, Source]:
+        """Stored sources among ``ids``, keyed by id; unknown ids are left out."""
+        with self.session() as session:
+            return search.sources_by_id(session, ids)
+
+    def lexical_search(
+        self, expr: str, *, depth: int, title_weight: float = 1.0
+    ) -> list[LexicalRow]:
+        """Passages matching an FTS5 expression (quoted terms only), best BM25 first."""
+        with self.session() as session:
+            return search.fts_search(session, expr, depth=depth, title_weight=title_weight)
+
+    def allowed_sources(
+        self, ids: Sequence[str], filters: SearchFilters | None = None
+    ) -> dict[str, tuple[str, str | None, int | None]]:
+        """Of ``ids``, the non-retracted sources passing ``filters``: id -> (kind, type, year)."""
+        with self.session() as session:
+            return search.allowed_sources(session, ids, filters)
+
+    def rebuild_lexical_index(self) -> None:
+        """Rebuild the full-text index from the stored passages and titles."""
+        with self.session() as session:
+            search.rebuild_fts(session)
+
+    def passages_missing_vectors(
+        self, model: str, *, after: str = "", limit: int = 64
+    ) -> list[PendingPassage]:
+        """Passages with no ``model`` vector yet, in id order after passage id ``after``."""
+        with self.session() as session:
+            return vectors.missing(session, model, after=after, limit=limit)
+
+    def count_missing_vectors(self, model: str) -> int:
+        """How many passages have no ``model`` vector yet."""
+        with self.session() as session:
+            return vectors.count_missing(session, model)
+
+    def save_vectors(
+        self, model: str, ids: Sequence[str], matrix: npt.NDArray[np.float32]
+    ) -> None:
+        """Store the vectors of ``ids`` (row ``i`` for ``ids[i]``) in one transaction."""
+        with self.session() as session:
+            vectors.save(session, model, ids, matrix)
+
+    def vector_signature(self, model: str) -> tuple[int, int]:
+        """A cheap value that changes whenever ``model`` vectors are added or removed."""
+        with self.session() as session:
+            return vectors.signature(session, model)
+
+    def load_vectors(self, model: str, dim: int) -> VectorMatrix:
+        """Every ``model`` vector of width ``dim``, as one float32 matrix with its ids."""
+        with self.session() as session:
+            return vectors.load(session, model, dim)

@@ -182,13 +182,12 @@ def passages_of(session: Session, source_id: str) -> list[Passage]:
 
 def stats(session: Session) -> StoreStats:
     """Counts of sources (all and per kind), retracted sources and passages."""
-    by_kind = dict(
-        session.execute(
+    by_kind: dict[str, int] = {
+        kind: count
+        for kind, count in session.execute(
             select(SourceRow.kind, func.count()).group_by(SourceRow.kind).order_by(SourceRow.kind)
         )
-        .tuples()
-        .all()
-    )
+    }
     return StoreStats(
         sources=sum(by_kind.values()),
         passages=session.scalar(select(func.count()).select_from(PassageRow)) or 0,

@@ -1,0 +1,135 @@
+"""Ingest is idempotent, versions replace each other correctly, and a killed ingest resumes."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from medcite.ingest.pipeline import ingest_paths
+from medcite.settings import IngestSettings, Settings
+from medcite.store import Store
+
+DATA = Path(__file__).parent.parent / "data"
+SMALL = DATA / "pubmed_small.xml"
+
+
+def test_reingesting_the_same_file_changes_nothing(store: Store, settings: Settings) -> None:
+    first = ingest_paths([SMALL], store, settings)
+    before = store.stats()
+    again = ingest_paths([SMALL], store, settings)
+    assert first.added == 6 and first.ok
+    assert again.skipped_files == 1 and again.added == again.updated == 0
+    assert store.stats() == before
+
+
+def test_a_changed_file_is_read_again_but_unchanged_records_stay(
+    store: Store, settings: Settings, tmp_path: Path
+) -> None:
+    copy = tmp_path / "copy.xml"
+    copy.write_text(SMALL.read_text())
+    ingest_paths([copy], store, settings)
+    copy.write_text(SMALL.read_text().replace("Glycaemic control matters", "Control matters"))
+    report = ingest_paths([copy], store, settings)
+    assert report.updated == 1
+    assert report.unchanged == 4  # 6 records, one changed, one deleted (absent: nothing to count)
+
+
+def test_a_newer_pmid_version_replaces_the_old_one_and_an_older_never_does(
+    store: Store, settings: Settings, tmp_path: Path
+) -> None:
+    v1 = tmp_path / "v1.xml"
+    v2 = tmp_path / "v2.xml"
+    v1.write_text(SMALL.read_text())
+    v2.write_text(SMALL.read_text().replace('<PMID Version="1">90000001</PMID>',
+                                            '<PMID Version="2">90000001</PMID>')
+                  .replace("Glycaemic control matters", "Version two text"))
+    ingest_paths([v2], store, settings)
+    ingest_paths([v1], store, settings)  # an older file read later
+    source = store.get_source("pmid:90000001")
+    assert source.version == 2
+    texts = [p.text for p in store.passages_of("pmid:90000001")]
+    assert "Version two text in type 2 diabetes." in texts[0]
+    assert len({p.id for p in store.passages_of("pmid:90000001")}) == len(texts)
+
+
+def test_a_file_with_a_rejected_record_reports_it(
+    store: Store, settings: Settings, tmp_path: Path
+) -> None:
+    broken = tmp_path / "broken.xml"
+    broken.write_text(SMALL.read_text().replace(
+        '<PMID Version="1">90000005</PMID>', "<PMID></PMID>"))
+    report = ingest_paths([broken], store, settings)
+    assert not report.ok and len(report.errors) == 1
+    assert report.errors[0].startswith(f"{broken}:")
+    assert store.stats().sources == 4  # 6 records, 1 rejected, 1 deleted by DeleteCitation
+
+
+def test_unsupported_and_missing_files_are_errors_but_others_are_ingested(
+    store: Store, settings: Settings, tmp_path: Path
+) -> None:
+    odd = tmp_path / "notes.docx"
+    odd.write_text("x")
+    report = ingest_paths([odd, tmp_path / "absent.xml", SMALL], store, settings)
+    assert len(report.errors) == 2
+    assert store.stats().sources == 5  # 6 records, 1 deleted by DeleteCitation
+
+
+def _synthetic_pubmed(path: Path, records: int) -> None:
+    template = SMALL.read_text()
+    body = template[template.index("<PubmedArticle>"):template.index("</PubmedArticle>") + 16]
+    parts = [body.replace("90000001", str(91000000 + i)) for i in range(records)]
+    head = template[:template.index("<PubmedArticle>")]
+    path.write_text(head + "\n".join(parts) + "\n</PubmedArticleSet>\n")
+
+
+def _checkpointed_records(db: Path) -> int:
+    try:
+        with sqlite3.connect(db) as connection:
+            row = connection.execute("SELECT max(records_done) FROM ingest_checkpoints").fetchone()
+    except sqlite3.Error:
+        return 0
+    return int(row[0] or 0)
+
+
+def test_a_killed_ingest_resumes_from_its_checkpoint(tmp_path: Path) -> None:
+    """R-WF-2 / R-PM-7: kill -9 mid-ingest; the store is consistent and the rerun resumes."""
+    big = tmp_path / "big.xml"
+    _synthetic_pubmed(big, 20_000)
+    home = tmp_path / "home"
+    env = {**os.environ, "MEDCITE_HOME": str(home), "MEDCITE_INGEST__BATCH_SIZE": "200"}
+    command = [sys.executable, "-m", "medcite", "ingest", str(big)]
+    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 120
+    while _checkpointed_records(home / "medcite.db") < 400 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    done = _checkpointed_records(home / "medcite.db")
+    assert 0 < done < 20_000, "the ingest should have been killed part-way"
+
+    settings = Settings(home=home, ingest=IngestSettings(batch_size=200))
+    store = Store.open(settings)
+    assert store.stats().sources >= done  # everything checkpointed is stored
+    report = ingest_paths([big], store, settings)
+    assert report.resumed_records >= done
+    assert report.records == 20_000 - report.resumed_records
+    assert store.stats().sources == 20_000
+    store.close()
+
+
+def test_documents_in_folders_are_found_recursively(
+    store: Store, settings: Settings, tmp_path: Path
+) -> None:
+    folder = tmp_path / "lib" / "nested"
+    folder.mkdir(parents=True)
+    (folder / "a.md").write_text("---\nid: a-doc\ntitle: A\nkind: guideline\n---\n## Overview\n"
+                                 "Alpha text here.\n")
+    (folder / "README.md").write_text("# not a document\n")
+    report = ingest_paths([tmp_path / "lib"], store, settings)
+    assert report.ok and report.added == 1

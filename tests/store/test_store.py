@@ -1,0 +1,71 @@
+"""The SQLite store: WAL and foreign keys on, all-or-nothing batches, clear not-found errors."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from medcite.errors import SourceNotFoundError, StoreError
+from medcite.ingest.pipeline import ingest_paths
+from medcite.ingest.split import split_document
+from medcite.settings import Settings
+from medcite.store import Checkpoint, Store
+from medcite.types import DocSection, Document, Passage, Source, SourceKind
+
+SMALL = Path(__file__).parent.parent / "data" / "pubmed_small.xml"
+
+
+def _doc(source_id: str, text_: str = "Some text.") -> tuple[Document, list[Passage]]:
+    doc = Document(source=Source(id=source_id, kind=SourceKind.RESEARCH, title="T"),
+                   sections=[DocSection(title="", text=text_)])
+    return doc, split_document(doc)
+
+
+def test_sqlite_store_uses_wal_and_enforces_foreign_keys(store: Store) -> None:
+    with store.engine.connect() as connection:
+        assert connection.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+        assert connection.execute(text("PRAGMA foreign_keys")).scalar() == 1
+
+
+def test_a_failing_batch_writes_nothing(store: Store) -> None:
+    good = _doc("pmid:1")
+    doc, passages = _doc("pmid:2")
+    orphan = passages[0].model_copy(update={"source_id": "pmid:missing", "id": "pmid:missing#0"})
+    with pytest.raises(Exception):  # noqa: B017 - the database's own integrity error
+        store.write_batch([good, (doc, [orphan])],
+                          checkpoint=Checkpoint("/x", "f", 2, completed=True))
+    assert store.stats().sources == 0
+    assert store.checkpoint("/x") is None
+
+
+def test_missing_source_raises_a_not_found_error_with_a_hint(store: Store) -> None:
+    with pytest.raises(SourceNotFoundError) as caught:
+        store.get_source("pmid:0")
+    assert caught.value.status == 404 and caught.value.hint
+
+
+def test_stats_count_sources_by_kind_passages_and_retractions(
+    store: Store, settings: Settings
+) -> None:
+    ingest_paths([SMALL], store, settings)
+    stats = store.stats()
+    assert stats.sources == 5 and stats.by_kind == {"research": 5}
+    assert stats.retracted == 2
+    assert stats.passages == sum(len(store.passages_of(s.id)) for s in store.list_sources())
+
+
+def test_list_sources_pages_and_filters(store: Store, settings: Settings) -> None:
+    ingest_paths([SMALL], store, settings)
+    first, second = store.list_sources(limit=2), store.list_sources(limit=2, offset=2)
+    assert len(first) == 2 and not {s.id for s in first} & {s.id for s in second}
+    assert store.list_sources(kind="guideline") == []
+
+
+def test_a_file_that_is_not_a_database_gives_a_store_error(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / "medcite.db").write_text("this is not sqlite " * 100)
+    with pytest.raises(StoreError):
+        Store.open(Settings(home=home))
