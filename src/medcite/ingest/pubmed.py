@@ -12,7 +12,7 @@ import gzip
 import re
 import zlib
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
@@ -23,7 +23,6 @@ from medcite.ingest.evidence_types import evidence_table
 from medcite.types import DocSection, Document, Source
 
 RECORD_TAGS = ("PubmedArticle", "PubmedBookArticle", "DeleteCitation")
-_NAME_TAGS = {"CollectiveName", "LastName", "Initials"}
 _YEAR = re.compile(r"\b(1[5-9]\d\d|2[01]\d\d)\b")
 _MONTHS = {
     m: i
@@ -147,55 +146,71 @@ def _document(elem: etree._Element, line: int, max_chars: int) -> Document:
         raise ValueError(f"{elem.tag} without {'BookDocument' if book else 'MedlineCitation'}")
     pmid_el = citation.find("PMID")
     pmid = _text(pmid_el)
-    if not pmid.isdigit():
+    if pmid_el is None or not pmid.isdigit():
         raise ValueError(f"record without a valid PMID (got {pmid!r})")
-    article = citation if book else citation.find("Article")
-    if article is None:
-        raise ValueError(f"PMID {pmid}: no Article element")
-    source = _source(elem, citation, article, pmid, int(pmid_el.get("Version") or 1), book)
-    sections = _abstract(article) or [DocSection(title="Title", text=source.title)]
+    fields = _Fields()
+    # One pass over the citation's elements: much faster than a find() per field.
+    for node in citation.iter():
+        handler = _HANDLERS.get(node.tag)  # type: ignore[call-overload]
+        if handler is not None:
+            handler(node, fields)
+    if fields.doi is None:
+        fields.doi = _text(elem.find("PubmedData/ArticleIdList/ArticleId[@IdType='doi']")) or None
+    source = _source(fields, pmid, int(pmid_el.get("Version") or 1))
+    sections = fields.sections or [DocSection(title="Title", text=source.title)]
     if sum(len(s.text) for s in sections) > max_chars:
         raise ValueError(f"PMID {pmid}: abstract longer than {max_chars} characters")
     return Document(source=source, sections=sections, origin=f"line {line}")
 
 
-def _source(
-    elem: etree._Element,
-    citation: etree._Element,
-    article: etree._Element,
-    pmid: str,
-    version: int,
-    book: bool,
-) -> Source:
-    types = [_text(t) for t in article.iter("PublicationType")]
+@dataclass
+class _Fields:
+    """What one pass over a citation collects."""
+
+    title: str = ""
+    vernacular_title: str = ""
+    book_title: str = ""
+    journal: str = ""
+    publisher: str = ""
+    doi: str | None = None
+    pub_date: etree._Element | None = None
+    article_date: etree._Element | None = None
+    sections: list[DocSection] = field(default_factory=list)
+    author_parts: list[dict[str, str]] = field(default_factory=list)
+    types: list[str] = field(default_factory=list)
+    refs: set[str] = field(default_factory=set)
+    mesh: list[str] = field(default_factory=list)
+
+
+def _source(fields: _Fields, pmid: str, version: int) -> Source:
     table = evidence_table()
-    refs = {c.get("RefType") for c in citation.iterfind(".//CommentsCorrections")}
-    title = (
-        _text(article.find("ArticleTitle"))
-        or _text(article.find("VernacularTitle"))
-        or _text(article.find("Book/BookTitle"))
-        or "(untitled)"
-    )
-    year, published = _date(article, book)
+    types = fields.types
+    year, published = _date(fields.pub_date, fields.article_date)
     return Source(
         id=f"pmid:{pmid}",
         kind=table.kind(types),
         study_type=table.study_type(types),
-        title=title,
-        authors=_authors(article),
-        journal=_journal(article, book),
-        publisher=_text(article.find("Book/Publisher/PublisherName")) or None,
+        title=fields.title or fields.vernacular_title or fields.book_title or "(untitled)",
+        authors=_author_names(fields.author_parts),
+        journal=fields.journal or None,
+        publisher=fields.publisher or None,
         year=year,
         published=published,
         pmid=pmid,
-        doi=_doi(elem, article),
+        doi=fields.doi,
         url=f"https://pubmed.ncbi.nlm.nih.gov/{pmid}/",
         publication_types=types,
-        mesh_terms=_mesh(citation),
-        retracted=table.is_retracted(types) or "RetractionIn" in refs,
-        concern="ExpressionOfConcernIn" in refs,
+        mesh_terms=fields.mesh,
+        retracted=table.is_retracted(types) or "RetractionIn" in fields.refs,
+        concern="ExpressionOfConcernIn" in fields.refs,
         version=version,
     )
+
+
+def _author_names(parts: list[dict[str, str]]) -> list[str]:
+    names = (p.get("CollectiveName") or " ".join(
+        x for x in (p.get("LastName"), p.get("Initials")) if x) for p in parts)
+    return [name for name in names if name]
 
 
 def _text(elem: etree._Element | None) -> str:
@@ -206,67 +221,105 @@ def _text(elem: etree._Element | None) -> str:
     return " ".join(text.split())
 
 
-def _abstract(article: etree._Element) -> list[DocSection]:
-    sections = []
-    for part in article.iterfind("Abstract/AbstractText"):
-        text = _text(part)
-        if text:
-            sections.append(
-                DocSection(
-                    title=(part.get("Label") or "").strip().capitalize(),
-                    category=part.get("NlmCategory"),
-                    text=text,
-                )
-            )
-    return sections
+def _parent_tag(node: etree._Element) -> str:
+    parent = node.getparent()
+    return str(parent.tag) if parent is not None else ""
 
 
-def _authors(article: etree._Element) -> list[str]:
-    names = []
-    for author in article.iterfind(".//AuthorList/Author"):
-        # Read only the name parts (direct .text); affiliations are long and not needed.
-        parts = {child.tag: child.text for child in author if child.tag in _NAME_TAGS}
-        name = parts.get("CollectiveName") or " ".join(
-            p for p in (parts.get("LastName"), parts.get("Initials")) if p
-        )
-        if name:
-            names.append(" ".join(name.split()))
-    return names
+def _on_title(node: etree._Element, fields: _Fields) -> None:
+    if not fields.title and _parent_tag(node) in {"Article", "BookDocument"}:
+        fields.title = _text(node)
 
 
-def _journal(article: etree._Element, book: bool) -> str | None:
-    if book:
-        return None
-    return (
-        _text(article.find("Journal/Title"))
-        or _text(article.find("Journal/ISOAbbreviation"))
-        or None
-    )
+def _on_vernacular(node: etree._Element, fields: _Fields) -> None:
+    fields.vernacular_title = fields.vernacular_title or _text(node)
 
 
-def _doi(elem: etree._Element, article: etree._Element) -> str | None:
-    # The article's own ids only: PubmedData/ReferenceList also holds ids of cited works.
-    for found in (
-        article.find("ELocationID[@EIdType='doi']"),
-        elem.find("PubmedData/ArticleIdList/ArticleId[@IdType='doi']"),
-        elem.find("PubmedBookData/ArticleIdList/ArticleId[@IdType='doi']"),
-    ):
-        if _text(found):
-            return _text(found)
-    return None
+def _on_book_title(node: etree._Element, fields: _Fields) -> None:
+    fields.book_title = fields.book_title or _text(node)
 
 
-def _mesh(citation: etree._Element) -> list[str]:
-    return [
-        f"{name.get('UI') or ''}:{name.text or ''}{'*' if name.get('MajorTopicYN') == 'Y' else ''}"
-        for name in citation.iterfind("MeshHeadingList/MeshHeading/DescriptorName")
-    ]
+def _on_abstract(node: etree._Element, fields: _Fields) -> None:
+    text = _text(node)
+    if text and _parent_tag(node) == "Abstract":  # not OtherAbstract (translations)
+        label = (node.get("Label") or "").strip().capitalize()
+        fields.sections.append(DocSection(title=label, category=node.get("NlmCategory"),
+                                          text=text))
 
 
-def _date(article: etree._Element, book: bool) -> tuple[int | None, dt.date | None]:
+def _on_author(node: etree._Element, fields: _Fields) -> None:
+    # The name parts are children visited right after this element (document order).
+    if _parent_tag(node) == "AuthorList":
+        fields.author_parts.append({})
+
+
+def _on_name_part(node: etree._Element, fields: _Fields) -> None:
+    if fields.author_parts and node.text and _parent_tag(node) == "Author":
+        fields.author_parts[-1][str(node.tag)] = " ".join(node.text.split())
+
+
+def _on_journal_title(node: etree._Element, fields: _Fields) -> None:
+    if not fields.journal and _parent_tag(node) == "Journal":
+        fields.journal = _text(node)
+
+
+def _on_publisher(node: etree._Element, fields: _Fields) -> None:
+    fields.publisher = fields.publisher or _text(node)
+
+
+def _on_pub_date(node: etree._Element, fields: _Fields) -> None:
+    if fields.pub_date is None and _parent_tag(node) in {"JournalIssue", "Book"}:
+        fields.pub_date = node
+
+
+def _on_article_date(node: etree._Element, fields: _Fields) -> None:
+    if fields.article_date is None:
+        fields.article_date = node
+
+
+def _on_publication_type(node: etree._Element, fields: _Fields) -> None:
+    fields.types.append(_text(node))
+
+
+def _on_correction(node: etree._Element, fields: _Fields) -> None:
+    fields.refs.add(node.get("RefType") or "")
+
+
+def _on_descriptor(node: etree._Element, fields: _Fields) -> None:
+    star = "*" if node.get("MajorTopicYN") == "Y" else ""
+    fields.mesh.append(f"{node.get('UI') or ''}:{_text(node)}{star}")
+
+
+def _on_elocation(node: etree._Element, fields: _Fields) -> None:
+    if fields.doi is None and node.get("EIdType") == "doi" and _text(node):
+        fields.doi = _text(node)
+
+
+_HANDLERS = {
+    "ArticleTitle": _on_title,
+    "VernacularTitle": _on_vernacular,
+    "BookTitle": _on_book_title,
+    "AbstractText": _on_abstract,
+    "Author": _on_author,
+    "LastName": _on_name_part,
+    "Initials": _on_name_part,
+    "CollectiveName": _on_name_part,
+    "Title": _on_journal_title,
+    "PublisherName": _on_publisher,
+    "PubDate": _on_pub_date,
+    "ArticleDate": _on_article_date,
+    "PublicationType": _on_publication_type,
+    "CommentsCorrections": _on_correction,
+    "DescriptorName": _on_descriptor,
+    "ELocationID": _on_elocation,
+}
+
+
+def _date(
+    pub_date: etree._Element | None, article_date: etree._Element | None
+) -> tuple[int | None, dt.date | None]:
     """Year and (when complete) date from PubDate, MedlineDate or ArticleDate."""
-    pub = article.find("Book/PubDate" if book else "Journal/JournalIssue/PubDate")
-    for candidate in (pub, article.find("ArticleDate")):
+    for candidate in (pub_date, article_date):
         if candidate is None:
             continue
         year_match = _YEAR.search(
