@@ -28,12 +28,14 @@ class EvidenceTable:
             raise ValueError(f"unknown keys {sorted(unknown)}; allowed: {sorted(_ALLOWED_KEYS)}")
         if not data.get("source"):
             raise ValueError("publication type rules need a 'source'")
-        rules = data["study_types"]
-        assert isinstance(rules, list)
+        rules, guideline, retracted = data["study_types"], data["guideline"], data["retracted"]
+        if not (isinstance(rules, list) and isinstance(guideline, list)
+                and isinstance(retracted, list)):
+            raise ValueError("study_types, guideline and retracted must be lists")
         return cls(
-            guideline=frozenset(data["guideline"]),  # type: ignore[arg-type]
+            guideline=frozenset(guideline),
             study_types=tuple((r["study_type"], frozenset(r["publication_types"])) for r in rules),
-            retracted=frozenset(data["retracted"]),  # type: ignore[arg-type]
+            retracted=frozenset(retracted),
         )
 
     def kind(self, publication_types: list[str]) -> SourceKind:

@@ -121,7 +121,7 @@ def _parse_markdown(text: str, path: Path) -> tuple[dict[str, Any], list[DocSect
 
 def _markdown_sections(body: str) -> list[DocSection]:
     sections: list[DocSection] = []
-    title, lines = "", []
+    title, lines = "", list[str]()
     for raw in body.splitlines() + ["## "]:
         if raw.startswith("## ") or raw.strip() == "##":
             text = _join_markdown(lines)
@@ -179,7 +179,7 @@ def _drop_hidden(root: lxml_html.HtmlElement) -> None:
 
 def _html_sections(root: lxml_html.HtmlElement) -> list[DocSection]:
     sections: list[DocSection] = []
-    title, chunks = "", []
+    title, chunks = "", list[str]()
     for elem in root.iter("h2", "p", "li", "td"):
         if elem.tag == "h2":
             _flush(sections, title, chunks)

@@ -14,7 +14,7 @@ import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO
+from typing import IO, cast
 
 from lxml import etree
 
@@ -61,7 +61,9 @@ def open_xml(path: Path) -> IO[bytes]:
     """Open a plain or gzip-compressed XML file for binary reading."""
     with path.open("rb") as probe:
         gzipped = probe.read(2) == b"\x1f\x8b"
-    return gzip.open(path, "rb") if gzipped else path.open("rb")
+    if gzipped:
+        return cast(IO[bytes], gzip.GzipFile(path, "rb"))
+    return path.open("rb")
 
 
 def iter_pubmed(path: Path, *, max_chars: int = 500_000) -> Iterator[Record]:
@@ -151,7 +153,7 @@ def _document(elem: etree._Element, line: int, max_chars: int) -> Document:
     fields = _Fields()
     # One pass over the citation's elements: much faster than a find() per field.
     for node in citation.iter():
-        handler = _HANDLERS.get(node.tag)  # type: ignore[call-overload]
+        handler = _HANDLERS.get(node.tag)
         if handler is not None:
             handler(node, fields)
     if fields.doi is None:

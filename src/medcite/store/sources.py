@@ -11,7 +11,7 @@ from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session
 
 from medcite.store.tables import PassageRow, SourceRow
-from medcite.types import Document, Passage, Source, StoreStats
+from medcite.types import Audience, Document, Passage, Source, SourceKind, StoreStats
 
 # SQLite allows 32,766 bound parameters per statement; stay far below it.
 _ID_CHUNK = 900
@@ -69,10 +69,11 @@ def write_documents(
     if todo:
         # Core inserts (executemany) rather than ORM bulk inserts: several times faster here.
         connection = session.connection()
-        connection.execute(insert(SourceRow.__table__), [_source_row(d, h, now) for d, _, h in todo])
+        source_rows = [_source_row(d, h, now) for d, _, h in todo]
+        connection.execute(insert(SourceRow.__table__), source_rows)  # type: ignore[arg-type]
         rows = [_passage_row(p) for _, ps, _ in todo for p in ps]
         if rows:
-            connection.execute(insert(PassageRow.__table__), rows)
+            connection.execute(insert(PassageRow.__table__), rows)  # type: ignore[arg-type]
     return WriteCounts(
         added=len(added),
         updated=len(replaced),
@@ -121,9 +122,9 @@ def to_source(row: SourceRow) -> Source:
     """Convert a row to the ``Source`` type."""
     return Source(
         id=row.id,
-        kind=row.kind,
+        kind=SourceKind(row.kind),
         study_type=row.study_type,
-        title=row.title,  # type: ignore[arg-type]
+        title=row.title,
         authors=row.authors,
         journal=row.journal,
         publisher=row.publisher,
@@ -136,7 +137,7 @@ def to_source(row: SourceRow) -> Source:
         mesh_terms=row.mesh_terms,
         retracted=row.retracted,
         concern=row.concern,
-        audience=row.audience,  # type: ignore[arg-type]
+        audience=Audience(row.audience) if row.audience else None,
         topics=row.topics,
         starter=row.starter,
         based_on=row.based_on,
