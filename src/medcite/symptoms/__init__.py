@@ -1,0 +1,1 @@
+"""The symptom checker: findings, knowledge, ranking, triage and interview (see checker.check)."""

@@ -1,0 +1,175 @@
+"""The symptom checker as a patient meets it: findings, causes, triage, questions, bad input."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from medcite.errors import (
+    EmptyQuestionError,
+    FeatureDisabledError,
+    InputTooLargeError,
+    UnknownFindingError,
+)
+from medcite.settings import Settings, SymptomsSettings
+from medcite.symptoms.checker import check
+from medcite.types import Assessment, Finding, SymptomQuery, TriageLevel
+
+VIGNETTES = Path(__file__).parent / "triage_vignettes.json"
+
+
+def assess(text: str, **kwargs: object) -> Assessment:
+    return check(SymptomQuery.model_validate({"text": text, **kwargs}))
+
+
+def score_of(assessment: Assessment, cause_id: str) -> float:
+    return next((c.score for c in assessment.causes if c.id == cause_id), 0.0)
+
+
+def test_negated_finding_is_read_as_absent() -> None:
+    found = {f.id: f.present for f in assess("headache, no fever").findings}
+    assert found == {"f:headache": True, "f:fever": False}
+
+
+def test_negation_covers_a_list_until_the_clause_ends() -> None:
+    found = {f.id: f.present for f in assess("denies chest pain or shortness of breath").findings}
+    assert found == {"f:chest_pain": False, "f:breathless": False}
+
+
+def test_but_ends_the_negation() -> None:
+    found = {f.id: f.present for f in assess("no fever but has a sore throat").findings}
+    assert found == {"f:fever": False, "f:sore_throat": True}
+
+
+def test_no_chest_pain_does_not_fire_the_chest_pain_red_flag() -> None:
+    result = assess("no chest pain, I feel anxious and my heart is racing")
+    assert "rf:chest_pain" not in {flag.id for flag in result.red_flags}
+    assert result.triage is not TriageLevel.EMERGENCY
+
+
+def test_chest_pain_is_an_emergency_whatever_the_ranking() -> None:
+    result = assess("chest pain after a sore throat and runny nose")
+    assert result.triage is TriageLevel.EMERGENCY
+    assert result.red_flags[0].id == "rf:chest_pain"
+    assert result.red_flags[0].source
+
+
+def test_an_absent_finding_lowers_a_cause() -> None:
+    with_fever = assess("headache and stiff neck and fever")
+    without_fever = assess("headache and stiff neck, no fever")
+    assert score_of(without_fever, "c:meningitis") < score_of(with_fever, "c:meningitis")
+
+
+def test_causes_come_with_reasons_for_and_against() -> None:
+    result = assess("burning when I pee and peeing a lot, no fever")
+    top = result.causes[0]
+    assert top.id == "c:uti"
+    assert "Burning or pain when passing urine" in top.supporting
+    pyelo = next(c for c in result.causes if c.id == "c:pyelonephritis")
+    assert "no fever" in pyelo.opposing
+    assert top.articles and top.source
+
+
+def test_uncertainty_never_yields_self_care() -> None:
+    assert assess("tired all the time").triage is not TriageLevel.SELF_CARE
+
+
+def test_confident_minor_illness_is_self_care() -> None:
+    assert assess("runny nose and sore throat, no fever").triage is TriageLevel.SELF_CARE
+
+
+def test_age_and_sex_rule_out_conditions() -> None:
+    result = assess("I might be pregnant and have vaginal bleeding", sex="male")
+    assert "c:ectopic_pregnancy" not in {c.id for c in result.causes}
+
+
+def test_the_interview_asks_what_separates_the_candidates() -> None:
+    result = assess("burning when I pee")
+    assert result.next_question is not None
+    # cystitis vs kidney infection: fever and loin pain separate them best
+    assert result.next_question.finding_id in {"f:fever", "f:flank_pain", "f:frequency"}
+
+
+def test_the_interview_never_repeats_a_question_and_stops_at_the_limit() -> None:
+    first = assess("burning when I pee")
+    assert first.next_question is not None
+    asked = [first.next_question.finding_id]
+    second = assess("burning when I pee", asked=asked)
+    assert second.next_question is None or second.next_question.finding_id not in asked
+    done = check(SymptomQuery(text="burning when I pee", asked=["x"] * 8))
+    assert done.next_question is None
+
+
+def test_an_answer_moves_the_ranking() -> None:
+    answered = check(SymptomQuery(text="burning when I pee", findings=[
+        Finding(id="f:fever", label="Fever"), Finding(id="f:flank_pain", label="Loin pain")]))
+    assert answered.causes[0].id == "c:pyelonephritis"
+    assert answered.triage is TriageLevel.URGENT
+
+
+def test_hpo_terms_rank_rare_diseases() -> None:
+    result = check(SymptomQuery(findings=[
+        Finding(id=hpo, label=hpo) for hpo in
+        ("HP:0001166", "HP:0001083", "HP:0000098", "HP:0002616")]))
+    assert "OMIM:154700" in [c.id for c in result.causes[:3]]  # Marfan syndrome
+    assert result.triage is not TriageLevel.SELF_CARE
+
+
+def test_empty_input_is_refused() -> None:
+    with pytest.raises(EmptyQuestionError):
+        check(SymptomQuery(text="   "))
+
+
+def test_ten_thousand_findings_are_refused() -> None:
+    many = [Finding(id="f:fever", label="Fever")] * 10_000
+    with pytest.raises(InputTooLargeError, match="10,000 findings"):
+        check(SymptomQuery(findings=many))
+
+
+def test_overlong_text_is_refused() -> None:
+    with pytest.raises(InputTooLargeError):
+        check(SymptomQuery(text="headache " * 1000))
+
+
+def test_unknown_finding_ids_are_refused() -> None:
+    with pytest.raises(UnknownFindingError, match="f:unicorn"):
+        check(SymptomQuery(findings=[Finding(id="f:unicorn", label="Unicorn")]))
+    with pytest.raises(UnknownFindingError):
+        check(SymptomQuery(findings=[Finding(id="HP:9999999", label="nothing")]))
+
+
+def test_text_without_any_known_symptom_is_refused() -> None:
+    with pytest.raises(UnknownFindingError, match="no symptom"):
+        check(SymptomQuery(text="qwerty zxcv"))
+
+
+def test_unrecognised_parts_are_reported() -> None:
+    result = assess("fever, my zorblat hurts")
+    assert result.unknown_terms == ["my zorblat hurts"]
+
+
+def test_the_checker_can_be_switched_off() -> None:
+    off = Settings(symptoms=SymptomsSettings(enabled=False))
+    with pytest.raises(FeatureDisabledError):
+        check(SymptomQuery(text="fever"), off)
+
+
+def test_triage_vignettes_never_under_triage_an_emergency() -> None:
+    vignettes = json.loads(VIGNETTES.read_text())["vignettes"]
+    emergencies = [v for v in vignettes if v["expected"] == "emergency"]
+    assert len(vignettes) >= 60 and len(emergencies) >= 20
+    missed = [v["text"] for v in emergencies
+              if assess(v["text"], age=v["age"], sex=v["sex"] or "unknown").triage
+              is not TriageLevel.EMERGENCY]
+    assert missed == []
+
+
+def test_non_emergency_vignettes_are_never_triaged_as_self_care_when_more_is_needed() -> None:
+    vignettes = json.loads(VIGNETTES.read_text())["vignettes"]
+    order = list(TriageLevel)
+    under = [v["text"] for v in vignettes
+             if order.index(assess(v["text"], age=v["age"]).triage)
+             > order.index(TriageLevel(v["expected"]))]
+    assert under == []
