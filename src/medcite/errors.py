@@ -10,12 +10,16 @@ the CLI as one red line and an exit code; nothing else catches them.
     ├── InputError                      400  bad input from a user
     │   ├── EmptyQuestionError          422
     │   ├── InputTooLargeError          413
-    │   └── UnsupportedFormatError      415
+    │   ├── UnsupportedFormatError      415
+    │   └── UnknownFindingError         422  a symptom-checker finding id that is not known
     ├── MalformedSourceError            422  a source file or record that cannot be read
     ├── NotFoundError                   404
-    │   └── SourceNotFoundError         404
+    │   ├── SourceNotFoundError         404
+    │   └── FeatureDisabledError        404  e.g. the symptom checker switched off by settings
     ├── ConfigurationError              500  invalid settings or a missing optional dependency
-    │   └── DependencyMissingError      500
+    │   ├── DependencyMissingError      500
+    │   └── RuleFileError               500  a bundled knowledge/rule file that fails validation
+    ├── GeneratorError                  502  the optional answer generator failed
     └── StoreError                      503  the evidence store cannot be used
 """
 
@@ -116,3 +120,29 @@ class StoreError(MedciteError):
 
     status = 503
     title = "Store unavailable"
+
+
+class UnknownFindingError(InputError):
+    """A finding id (HPO or ours) that the symptom checker does not know."""
+
+    status = 422
+    title = "Unknown finding"
+
+
+class FeatureDisabledError(NotFoundError):
+    """A feature switched off by configuration (e.g. ``symptoms.enabled=false``)."""
+
+    title = "Feature disabled"
+
+
+class RuleFileError(ConfigurationError):
+    """A bundled knowledge or rule file (JSON) that fails validation; names the file and entry."""
+
+    title = "Invalid rule file"
+
+
+class GeneratorError(MedciteError):
+    """The optional answer generator (an OpenAI-compatible endpoint) failed or answered badly."""
+
+    status = 502
+    title = "Generator unavailable"

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 from pathlib import Path
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -194,7 +195,28 @@ class IndexSettings(BaseModel):
     per_source: int = Field(
         default=2, ge=1, le=100, description="Most passages returned from one source."
     )
+    fusion: Literal["rrf", "convex", "zscore"] = Field(
+        default="convex",
+        description="convex: mix of normalised BM25 and cosine (measured best, bench/README.md); "
+        "rrf: reciprocal rank fusion; zscore: mix of standardised scores.",
+    )
+    dense_weight: float = Field(
+        default=0.3, ge=0, le=1,
+        description="Share of the dense score in fusion; 0.3 measured best on SciFact, "
+        "NFCorpus and BioASQ (docs/benchmarks.md).",
+    )
+    feedback_passages: int = Field(
+        default=0, ge=0, le=50,
+        description="Dense pseudo-relevance feedback: top fused passages mixed into the query.",
+    )
+    feedback_weight: float = Field(
+        default=0.5, ge=0, le=5, description="Weight of the feedback centroid (Rocchio beta)."
+    )
     prior_weight: float = Field(
         default=0.05, ge=0, le=1,
         description="Strength of evidence-kind and recency priors (0 turns them off).",
+    )
+    reference_year: int | None = Field(
+        default=None, ge=1900, le=2200,
+        description="Year recency is measured from; None: the current year (tests pin it).",
     )

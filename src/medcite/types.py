@@ -213,7 +213,7 @@ class Finding(_Frozen):
 
 
 class SymptomQuery(_Frozen):
-    """What the user told the symptom checker: free text and/or findings, plus age, sex, duration."""
+    """What the user told the symptom checker: free text and/or findings, age, sex, duration."""
 
     text: str = Field(default="", description='Free text, e.g. "headache and stiff neck, no rash".')
     findings: list[Finding] = Field(

@@ -15,7 +15,7 @@ runner = CliRunner()
 
 def test_init_loads_the_starter_library_and_stats_json_has_the_contract(tmp_path: Path) -> None:
     home = str(tmp_path / "home")
-    assert runner.invoke(app, ["init", "--home", home]).exit_code == 0
+    assert runner.invoke(app, ["init", "--no-embed", "--home", home]).exit_code == 0
     result = runner.invoke(app, ["stats", "--json", "--home", home])
     stats = json.loads(result.stdout)
     assert isinstance(stats["sources"], int) and stats["sources"] >= 60
@@ -25,13 +25,14 @@ def test_init_loads_the_starter_library_and_stats_json_has_the_contract(tmp_path
 
 def test_ingest_prints_a_summary_and_sources_can_be_listed_and_shown(tmp_path: Path) -> None:
     home = str(tmp_path / "home")
-    result = runner.invoke(app, ["ingest", str(SMALL), "--home", home])
+    result = runner.invoke(app, ["ingest", str(SMALL), "--no-embed", "--home", home])
     assert result.exit_code == 0, result.output
     assert "6 added" in result.stdout
     listed = json.loads(runner.invoke(app, ["sources", "list", "--json", "--home", home]).stdout)
     assert "pmid:90000001" in {s["id"] for s in listed}
-    shown = json.loads(runner.invoke(
-        app, ["sources", "show", "pmid:90000001", "--json", "--home", home]).stdout)
+    shown = json.loads(
+        runner.invoke(app, ["sources", "show", "pmid:90000001", "--json", "--home", home]).stdout
+    )
     assert shown["source"]["doi"] == "10.9999/jtm.2021.001"
     assert shown["passages"][0]["id"] == "pmid:90000001#0"
 
@@ -39,7 +40,9 @@ def test_ingest_prints_a_summary_and_sources_can_be_listed_and_shown(tmp_path: P
 def test_ingest_exits_non_zero_when_anything_was_rejected(tmp_path: Path) -> None:
     bad = tmp_path / "bad.xml"
     bad.write_text("<PubmedArticleSet><PubmedArticle>")
-    result = runner.invoke(app, ["ingest", str(bad), str(SMALL), "--home", str(tmp_path / "h")])
+    result = runner.invoke(
+        app, ["ingest", str(bad), str(SMALL), "--no-embed", "--home", str(tmp_path / "h")]
+    )
     assert result.exit_code == 1
     assert "rejected" in result.stderr and "Traceback" not in result.output
 
@@ -52,7 +55,8 @@ def test_unknown_source_is_one_red_line_and_exit_code_1(tmp_path: Path) -> None:
 
 
 def test_invalid_settings_are_reported_without_a_traceback(tmp_path: Path) -> None:
-    result = runner.invoke(app, ["stats", "--home", str(tmp_path)],
-                           env={"MEDCITE_INGEST__BATCH_SIZE": "zero"})
+    result = runner.invoke(
+        app, ["stats", "--home", str(tmp_path)], env={"MEDCITE_INGEST__BATCH_SIZE": "zero"}
+    )
     assert result.exit_code == 1
     assert "invalid setting ingest.batch_size" in result.stderr

@@ -19,6 +19,7 @@ from medcite.cli.console import (
     err_console,
     print_json,
     reports_errors,
+    run_embedding,
 )
 from medcite.ingest.pipeline import ingest_paths
 from medcite.settings import Settings
@@ -39,6 +40,10 @@ HomeOption = Annotated[
     typer.Option("--home", help="Data directory (default: $MEDCITE_HOME or ./medcite-data)."),
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")]
+EmbedOption = Annotated[bool, typer.Option(
+    "--embed/--no-embed",
+    help="Embed new passages for dense search (slow on large corpora; resumable with "
+         "`medcite embed`).")]
 
 
 def _settings(home: Path | None) -> Settings:
@@ -75,16 +80,23 @@ def _print_report(report: IngestReport) -> None:
 def init(
     home: HomeOption = None,
     starter: Annotated[bool, typer.Option(help="Load the bundled starter library.")] = True,
+    embed: EmbedOption = True,
 ) -> None:
     """Create the store (or bring it up to date) and load the starter library."""
     settings = _settings(home)
     store = Store.open(settings)
     console.print(f"store ready at [bold]{escape(settings.store_url)}[/]")
     if starter:
-        report = _run_ingest([starter_library()], store, settings)
-        _print_report(report)
-        if not report.ok:
-            raise typer.Exit(1)
+        _finish_ingest(_run_ingest([starter_library()], store, settings), store, settings, embed)
+
+
+def _finish_ingest(report: IngestReport, store: Store, settings: Settings, embed: bool) -> None:
+    """Print the report, embed new passages if asked, exit non-zero if anything was rejected."""
+    _print_report(report)
+    if embed:
+        console.print(f"embedded {run_embedding(store, settings):,} passages")
+    if not report.ok:
+        raise typer.Exit(1)
 
 
 @app.command()
@@ -98,6 +110,7 @@ def ingest(
     ],
     home: HomeOption = None,
     batch_size: Annotated[int | None, typer.Option(help="Records per transaction.")] = None,
+    embed: EmbedOption = True,
 ) -> None:
     """Ingest evidence files; exits non-zero when any record or file was rejected."""
     settings = _settings(home)
@@ -105,10 +118,8 @@ def ingest(
         settings = settings.model_copy(
             update={"ingest": settings.ingest.model_copy(update={"batch_size": max(1, batch_size)})}
         )
-    report = _run_ingest(paths, Store.open(settings), settings)
-    _print_report(report)
-    if not report.ok:
-        raise typer.Exit(1)
+    store = Store.open(settings)
+    _finish_ingest(_run_ingest(paths, store, settings), store, settings, embed)
 
 
 @app.command()
@@ -178,3 +189,6 @@ def sources_show(source_id: str, home: HomeOption = None, as_json: JsonOption = 
     for passage in passages:
         console.print(f"\n[cyan]{passage.id}[/] [dim]{escape(passage.section)}[/]")
         console.print(escape(passage.text))
+from medcite.cli import ask as _ask  # noqa: E402,F401
+from medcite.cli import search as _search  # noqa: E402,F401
+from medcite.cli import symptoms as _symptoms  # noqa: E402,F401

@@ -18,9 +18,13 @@ from rich.progress import (
     SpinnerColumn,
     TextColumn,
     TimeElapsedColumn,
+    TimeRemainingColumn,
 )
 
 from medcite.errors import InputError, MedciteError
+from medcite.index.embed_pipeline import embed_missing
+from medcite.settings import Settings
+from medcite.store import Store
 
 console = Console(highlight=False)
 err_console = Console(stderr=True, highlight=False)
@@ -112,3 +116,28 @@ class RichIngestProgress:
 
 def _short_name(path: str) -> str:
     return path if len(path) <= 40 else "…" + path[-39:]
+
+
+class RichEmbedProgress:
+    """Draws the embedding step as a Rich progress bar on standard error."""
+
+    def __init__(self, bar: Progress) -> None:
+        """Draw on ``bar`` (already started)."""
+        self.bar = bar
+        self.task = bar.add_task("embedding passages", total=None)
+
+    def start(self, total: int) -> None:
+        """Set the number of passages to embed."""
+        self.bar.update(self.task, total=total)
+
+    def advance(self, done: int) -> None:
+        """Advance by ``done`` passages."""
+        self.bar.update(self.task, advance=done)
+
+
+def run_embedding(store: Store, settings: Settings) -> int:
+    """Embed every passage without a vector, with a progress bar; returns how many."""
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+               TimeRemainingColumn())
+    with Progress(*columns, console=err_console) as bar:
+        return embed_missing(store, settings, RichEmbedProgress(bar))

@@ -122,8 +122,10 @@ def allowed_sources(
     return found
 
 
-def _filtered(query: Select[tuple[str, str, str | None, int | None]],
-              filters: SearchFilters | None) -> Select[tuple[str, str, str | None, int | None]]:
+_SourceMeta = Select[str, str, str | None, int | None]
+
+
+def _filtered(query: _SourceMeta, filters: SearchFilters | None) -> _SourceMeta:
     if filters is None:
         return query
     if filters.kinds:

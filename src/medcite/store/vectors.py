@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-from sqlalchemy import delete, func, insert, literal_column, select
+from sqlalchemy import ColumnElement, delete, func, insert, literal_column, select
 from sqlalchemy.orm import Session
 
 from medcite.store.tables import PassageRow, PassageVectorRow, SourceRow
@@ -68,7 +69,7 @@ def save(
         )
     )
     session.connection().execute(
-        insert(PassageVectorRow.__table__),
+        insert(PassageVectorRow),
         [{"passage_id": pid, "model": model, "dim": data.shape[1], "vector": row.tobytes()}
          for pid, row in zip(ids, data, strict=True)],
     )
@@ -81,12 +82,14 @@ def signature(session: Session, model: str) -> tuple[int, int]:
     second number (unless the newest row itself was deleted and re-added). Other databases
     report the count only.
     """
-    newest = literal_column("rowid") if session.get_bind().dialect.name == "sqlite" else None
-    columns = [func.count()] + ([func.coalesce(func.max(newest), 0)] if newest is not None else [])
+    sqlite = session.get_bind().dialect.name == "sqlite"
+    newest: ColumnElement[Any] | int = literal_column("rowid") if sqlite else 0
     row = session.execute(
-        select(*columns).select_from(PassageVectorRow).where(PassageVectorRow.model == model)
+        select(func.count(), func.coalesce(func.max(newest), 0))
+        .select_from(PassageVectorRow)
+        .where(PassageVectorRow.model == model)
     ).one()
-    return int(row[0]), int(row[1]) if len(row) > 1 else 0
+    return int(row[0]), int(row[1])
 
 
 def load(session: Session, model: str, dim: int) -> VectorMatrix:

@@ -1,0 +1,343 @@
+"""Retrieval benchmark: medcite against bm25 / dense / rrf baselines, in one run, on real data.
+
+Every system sees the same documents (title + text) and queries. medcite's corpus is ingested
+into a temporary store (FTS5 + vectors) exactly as ``medcite ingest`` would, then queried
+through ``HybridRetriever``. Query latency is measured one query at a time and includes the
+query embedding; only corpus vectors come from the cache in ``bench/.cache/``.
+
+Usage::
+
+    .venv/bin/python bench/retrieval.py --dataset scifact
+    .venv/bin/python bench/retrieval.py --dataset medquad --limit 300
+    .venv/bin/python bench/retrieval.py --dataset scifact --scale 200000   # latency at scale
+
+Writes ``bench/results/retrieval-<dataset>.json`` and regenerates ``docs/benchmarks.md``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from rich.console import Console
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from retrieval_data import LOADERS, ROOT, BenchDoc, CachedEmbedder, Dataset  # noqa: E402
+
+from medcite.index.embed_pipeline import embed_missing, embedding_text  # noqa: E402
+from medcite.index.embedder import MiniLMEmbedder  # noqa: E402
+from medcite.index.fuse import RRF_K, reciprocal_rank_fusion  # noqa: E402
+from medcite.index.retrieve import HybridRetriever  # noqa: E402
+from medcite.ingest.split import split_document  # noqa: E402
+from medcite.settings import IndexSettings, IngestSettings, Settings  # noqa: E402
+from medcite.store import Store  # noqa: E402
+from medcite.types import DocSection, Document, Source, SourceKind  # noqa: E402
+
+RESULTS = ROOT / "bench" / "results"
+DOCS = ROOT / "docs" / "benchmarks.md"
+DEPTH = 100  # Recall@100 needs 100 results per query
+PASSAGE_CHARS = 20_000  # one passage per benchmark document: qrels are per document
+Ranker = Callable[[str], list[str]]
+MARK_START, MARK_END = "<!-- retrieval:start -->", "<!-- retrieval:end -->"
+console = Console(highlight=False)
+
+
+# --- metrics -----------------------------------------------------------------------------
+
+
+def ndcg_at(ranked: Sequence[str], gains: dict[str, int], k: int = 10) -> float:
+    """nDCG@k with linear gains (as in trec_eval and BEIR)."""
+    dcg = sum(gains.get(d, 0) / math.log2(i + 2) for i, d in enumerate(ranked[:k]))
+    ideal = sorted(gains.values(), reverse=True)[:k]
+    best = sum(g / math.log2(i + 2) for i, g in enumerate(ideal))
+    return dcg / best if best else 0.0
+
+
+def recall_at(ranked: Sequence[str], gains: dict[str, int], k: int = 100) -> float:
+    """Share of the relevant documents found in the first ``k``."""
+    relevant = {d for d, g in gains.items() if g > 0}
+    return len(relevant.intersection(ranked[:k])) / len(relevant) if relevant else 0.0
+
+
+def mrr_at(ranked: Sequence[str], gains: dict[str, int], k: int = 10) -> float:
+    """Reciprocal rank of the first relevant document within the first ``k``."""
+    for i, doc in enumerate(ranked[:k]):
+        if gains.get(doc, 0) > 0:
+            return 1.0 / (i + 1)
+    return 0.0
+
+
+def evaluate(rank: Ranker, data: Dataset) -> dict[str, float]:
+    """Run every query one at a time; mean metrics and latency percentiles."""
+    scores: dict[str, list[float]] = {"ndcg@10": [], "recall@100": [], "mrr@10": []}
+    latencies = []
+    for qid, text in data.queries.items():
+        started = time.perf_counter()
+        ranked = rank(text)
+        latencies.append((time.perf_counter() - started) * 1000)
+        gains = data.qrels[qid]
+        scores["ndcg@10"].append(ndcg_at(ranked, gains))
+        scores["recall@100"].append(recall_at(ranked, gains))
+        scores["mrr@10"].append(mrr_at(ranked, gains))
+    result = {name: round(float(np.mean(values)), 4) for name, values in scores.items()}
+    result["p50_ms"] = round(float(np.percentile(latencies, 50)), 2)
+    result["p95_ms"] = round(float(np.percentile(latencies, 95)), 2)
+    return result
+
+
+# --- baselines ---------------------------------------------------------------------------
+
+
+def bm25_ranker(docs: list[BenchDoc]) -> Ranker:
+    """bm25s defaults (Lucene BM25, k1 1.5, b 0.75), English stop words, Snowball stemmer."""
+    import bm25s  # type: ignore[import-untyped]
+    import Stemmer  # type: ignore[import-not-found]
+
+    stemmer = Stemmer.Stemmer("english")
+    model = bm25s.BM25()
+    model.index(bm25s.tokenize([d.full_text for d in docs], stopwords="en", stemmer=stemmer,
+                               show_progress=False), show_progress=False)
+    ids = [d.id for d in docs]
+
+    def rank(query: str) -> list[str]:
+        tokens = bm25s.tokenize([query], stopwords="en", stemmer=stemmer, show_progress=False)
+        if not tokens.vocab:
+            return []
+        found, _ = model.retrieve(tokens, k=min(DEPTH, len(ids)), show_progress=False,
+                                  n_threads=1)
+        return [ids[i] for i in found[0]]
+
+    return rank
+
+
+def dense_ranker(docs: list[BenchDoc], matrix: np.ndarray, embedder: MiniLMEmbedder) -> Ranker:
+    """Exact cosine over MiniLM vectors of title + text; the query is embedded each time."""
+    ids = [d.id for d in docs]
+
+    def rank(query: str) -> list[str]:
+        scores = matrix @ embedder.embed([query])[0]
+        top = np.argpartition(-scores, DEPTH)[:DEPTH]
+        return [ids[i] for i in top[np.argsort(-scores[top])]]
+
+    return rank
+
+
+def rrf_ranker(bm25: Ranker, dense: Ranker) -> Ranker:
+    """Reciprocal rank fusion of the two baselines, k = 60 (Cormack et al., SIGIR 2009)."""
+
+    def rank(query: str) -> list[str]:
+        fused = reciprocal_rank_fusion([bm25(query), dense(query)], k=RRF_K)
+        return sorted(fused, key=lambda d: (-fused[d], d))[:DEPTH]
+
+    return rank
+
+
+# --- medcite -----------------------------------------------------------------------------
+
+
+def build_store(data: Dataset, home: Path, embedder: CachedEmbedder) -> tuple[Store, Settings]:
+    """Ingest the corpus into a fresh store and embed it; returns the store and settings."""
+    settings = Settings(home=home, ingest=IngestSettings(passage_chars=PASSAGE_CHARS),
+                        index=IndexSettings())
+    store = Store.open(settings)
+    batch = []
+    for doc in data.docs:
+        source = Source(id=f"bench:{doc.id}", kind=SourceKind.RESEARCH, title=doc.title or doc.id)
+        document = Document(source=source, sections=[DocSection(title="", text=doc.text)])
+        batch.append((document, split_document(document, max_chars=PASSAGE_CHARS)))
+        if len(batch) == 1000:
+            store.write_batch(batch)
+            batch = []
+    store.write_batch(batch)
+    started = time.perf_counter()
+    embedded = embed_missing(store, settings, embedder=embedder)
+    console.print(f"  embedded {embedded} passages in {time.perf_counter() - started:.1f} s "
+          f"({embedder.misses} not cached)")
+    return store, settings
+
+
+def medcite_ranker(store: Store, settings: Settings, embedder: MiniLMEmbedder) -> Ranker:
+    """HybridRetriever at document level (first passage of each source)."""
+    retriever = HybridRetriever(store, settings, embedder=embedder)
+
+    def rank(query: str) -> list[str]:
+        hits = retriever.search(query, k=DEPTH)
+        return list(dict.fromkeys(h.source_id.removeprefix("bench:") for h in hits))
+
+    return rank
+
+
+# --- reporting ---------------------------------------------------------------------------
+
+
+def write_results(result: dict[str, Any]) -> Path:
+    """Save one dataset's result and regenerate docs/benchmarks.md from every result file."""
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    path = RESULTS / f"retrieval-{result['dataset']}.json"
+    path.write_text(json.dumps(result, indent=2) + "\n")
+    write_markdown()
+    return path
+
+
+def write_markdown() -> None:
+    """docs/benchmarks.md: one table row per system and dataset, from bench/results/."""
+    lines = [
+        "# Retrieval benchmarks",
+        "",
+        "Generated by `bench/retrieval.py` from `bench/results/retrieval-*.json`; every row of a",
+        "dataset comes from the same run on the same machine (2 cores). Latency is per query,",
+        "one at a time, including the query embedding. See bench/README.md for how to run.",
+        "",
+        "| dataset | queries | docs | system | nDCG@10 | R@100 | MRR@10 | p50 ms | p95 ms |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for path in sorted(RESULTS.glob("retrieval-*.json")):
+        result = json.loads(path.read_text())
+        for system in ("medcite", "bm25", "dense", "rrf"):
+            m = result.get(system)
+            if m:
+                lines.append(
+                    f"| {result['dataset']} | {result['queries']} | {result['docs']} | {system} "
+                    f"| {m['ndcg@10']:.3f} | {m['recall@100']:.3f} | {m['mrr@10']:.3f} "
+                    f"| {m['p50_ms']:.1f} | {m['p95_ms']:.1f} |"
+                )
+        notes = result.get("notes")
+        if notes:
+            lines.append(f"| {result['dataset']} | | | notes: {notes} | | | | | |")
+    scale = sorted(RESULTS.glob("latency-*.json"))
+    if scale:
+        lines += ["", "Latency at scale (`--scale`): corpus documents repeated to N passages, "
+                  "vectors jittered copies of the real ones; medcite vs the bm25 baseline.", "",
+                  "| dataset | passages | system | p50 ms | p95 ms |", "|---|---|---|---|---|"]
+        for path in scale:
+            r = json.loads(path.read_text())
+            for system in ("medcite", "medcite_lexical", "bm25"):
+                if system in r:
+                    lines.append(f"| {r['dataset']} | {r['passages']} | {system} "
+                                 f"| {r[system]['p50_ms']:.1f} | {r[system]['p95_ms']:.1f} |")
+    body = "\n".join([MARK_START, *lines, MARK_END])
+    old = DOCS.read_text() if DOCS.exists() else ""
+    if MARK_START in old and MARK_END in old:  # keep whatever else the page holds
+        head, rest = old.split(MARK_START, 1)
+        body = head + body + rest.split(MARK_END, 1)[1]
+    DOCS.parent.mkdir(exist_ok=True)
+    DOCS.write_text(body.rstrip("\n") + "\n")
+
+
+def run(name: str, limit: int | None) -> dict[str, Any]:
+    """Benchmark every system on one dataset and return the result record."""
+    data = LOADERS[name]().limited(limit)
+    console.print(f"{name}: {len(data.queries)} queries, {len(data.docs)} docs")
+    query_embedder = MiniLMEmbedder(batch_size=64)
+    cached = CachedEmbedder(query_embedder)
+    matrix = cached.embed([embedding_text(d.title, d.text) for d in data.docs])
+    bm25, dense = bm25_ranker(data.docs), dense_ranker(data.docs, matrix, query_embedder)
+    result: dict[str, Any] = {"dataset": name, "queries": len(data.queries),
+                              "docs": len(data.docs), "limit": limit}
+    with tempfile.TemporaryDirectory(prefix="medcite-bench-") as home:
+        store, settings = build_store(data, Path(home), cached)
+        rankers = {"medcite": medcite_ranker(store, settings, query_embedder), "bm25": bm25,
+                   "dense": dense, "rrf": rrf_ranker(bm25, dense)}
+        for system, rank in rankers.items():
+            result[system] = evaluate(rank, data)
+            console.print(f"  {system:8} {result[system]}")
+        store.close()
+    best = max(result[s]["ndcg@10"] for s in ("bm25", "dense", "rrf"))
+    result["ndcg_ratio_vs_best_baseline"] = round(result["medcite"]["ndcg@10"] / best, 4)
+    result["settings"] = settings.index.model_dump()
+    return result
+
+
+def scale_store(data: Dataset, home: Path, passages: int, cached: CachedEmbedder) -> Store:
+    """A store of ``passages`` passages: the corpus repeated, vectors jittered copies."""
+    settings = Settings(home=home, ingest=IngestSettings(passage_chars=PASSAGE_CHARS))
+    store = Store.open(settings)
+    base = cached.embed([embedding_text(d.title, d.text) for d in data.docs])
+    rng = np.random.default_rng(0)
+    for start in range(0, passages, 2000):
+        batch, ids = [], []
+        for n in range(start, min(start + 2000, passages)):
+            doc = data.docs[n % len(data.docs)]
+            source = Source(id=f"s{n}", kind=SourceKind.RESEARCH, title=doc.title or doc.id)
+            document = Document(source=source, sections=[DocSection(title="", text=doc.text)])
+            batch.append((document, split_document(document, max_chars=PASSAGE_CHARS)[:1]))
+            ids.append(f"s{n}#0")
+        store.write_batch(batch)
+        vecs = base[[n % len(data.docs) for n in range(start, start + len(ids))]]
+        vecs = vecs + rng.normal(0, 0.02, vecs.shape).astype(np.float32)
+        store.save_vectors(cached.name, ids, vecs / np.linalg.norm(vecs, axis=1, keepdims=True))
+    return store
+
+
+def run_scale(name: str, limit: int | None, passages: int) -> dict[str, Any]:
+    """Query latency of medcite (hybrid and lexical-only) and bm25 on a large store."""
+    data = LOADERS[name]().limited(limit or 200)
+    embedder = MiniLMEmbedder(batch_size=64)
+    cached = CachedEmbedder(embedder)
+    result: dict[str, Any] = {"dataset": name, "passages": passages, "queries": len(data.queries)}
+    with tempfile.TemporaryDirectory(prefix="medcite-scale-") as home:
+        started = time.perf_counter()
+        store = scale_store(data, Path(home), passages, cached)
+        console.print(f"  built {passages} passages in {time.perf_counter() - started:.0f} s")
+        settings = Settings(home=Path(home))
+        result["medcite"] = evaluate(medcite_ranker(store, settings, embedder), data)
+        lexical = settings.model_copy(update={"index": IndexSettings(dense_weight=0.0)})
+        retriever = HybridRetriever(store, lexical, embedder=embedder)
+        retriever.dense.index = _NoVectors()
+        result["medcite_lexical"] = evaluate(lambda q: [h.source_id for h in retriever.search(
+            q, k=DEPTH)], data)
+        store.close()
+    docs = [data.docs[n % len(data.docs)] for n in range(passages)]
+    result["bm25"] = evaluate(bm25_ranker(docs), data)
+    for system in ("medcite", "medcite_lexical", "bm25"):
+        console.print(f"  {system:16} p50 {result[system]['p50_ms']} ms, "
+                      f"p95 {result[system]['p95_ms']} ms")
+    return result
+
+
+class _NoVectors:
+    """A vector index with nothing in it: makes the retriever lexical-only (bench only)."""
+
+    def __len__(self) -> int:
+        return 0
+
+    def search(self, vector: np.ndarray, depth: int) -> list[Any]:
+        return []
+
+    def similarities(self, vector: np.ndarray, passage_ids: Sequence[str]) -> dict[str, float]:
+        return {}
+
+    def vectors(self, passage_ids: Sequence[str]) -> np.ndarray:
+        return np.zeros((0, 384), dtype=np.float32)
+
+
+def main() -> None:
+    """Command-line entry point."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--dataset", required=True, choices=sorted(LOADERS))
+    parser.add_argument("--limit", type=int, default=None, help="Only the first N queries.")
+    parser.add_argument("--scale", type=int, default=None,
+                        help="Measure latency only, on a store of this many passages.")
+    args = parser.parse_args()
+    if args.scale:
+        scaled = run_scale(args.dataset, args.limit, args.scale)
+        RESULTS.mkdir(parents=True, exist_ok=True)
+        (RESULTS / f"latency-{args.dataset}-{args.scale}.json").write_text(
+            json.dumps(scaled, indent=2) + "\n")
+        write_markdown()
+        return
+    result = run(args.dataset, args.limit)
+    console.print(f"wrote {write_results(result)}; medcite / best baseline nDCG@10 = "
+          f"{result['ndcg_ratio_vs_best_baseline']}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Cited answers: question analysis, evidence, composition, citations, and the ``ask`` use case."""

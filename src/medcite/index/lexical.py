@@ -1,0 +1,178 @@
+"""Lexical search: user text -> safe FTS5 expression (with medical synonyms) -> BM25 hits.
+
+User text never reaches FTS5 syntax: words are extracted with a regular expression and every
+alternative is emitted as a double-quoted string, so ``"``, ``*``, ``NEAR(``, ``-``, ``:`` or
+SQL fragments in a question are just (dropped) punctuation or ordinary words.
+
+Example:
+    searcher = LexicalSearcher(store, settings.index)
+    rows = searcher.search("HTN first-line drug in T2DM", depth=100)
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+
+from medcite.settings import IndexSettings
+from medcite.store import LexicalRow, Store
+
+_WORD = re.compile(r"\w+", re.UNICODE)
+MAX_QUERY_TOKENS = 64  # longer questions are cut: FTS5 cost grows with every OR branch
+# Only queries with this few concepts try "all concepts" first: longer ones almost never fill
+# the candidate list with AND, so the extra query would be wasted.
+AND_FIRST_MAX_CONCEPTS = 4
+
+# Function words that carry no topic; a compact variant of the Snowball English stop-word
+# list (snowballstem.org/algorithms/english/stop.txt) plus question words.
+STOPWORDS = frozenset(
+    """a an and are as at be been being but by can could did do does doing for from had has have
+    having he her hers him his how i if in into is it its itself me my no nor not of off on once
+    only or other our ours out over own same she should so some such than that the their theirs
+    them then there these they this those through to too under until up very was we were what
+    when where which while who whom why will with would you your yours about against between
+    during before after above below again further any both each few more most all just now
+    also may might must shall""".split()
+)
+_ALLOWED_KEYS = {"terms", "abbreviations", "source"}
+
+
+@dataclass(frozen=True, slots=True)
+class SynonymEntry:
+    """Terms meaning the same thing; abbreviations only match as written (case-sensitive)."""
+
+    terms: tuple[tuple[str, ...], ...]
+    abbreviations: frozenset[str]
+    source: str
+
+    @classmethod
+    def from_dict(cls, data: dict[str, object]) -> SynonymEntry:
+        """Build an entry from JSON, rejecting unknown keys and entries without a source."""
+        unknown = set(data) - _ALLOWED_KEYS
+        if unknown:
+            raise ValueError(f"synonyms: unknown keys {sorted(unknown)}; allowed: {_ALLOWED_KEYS}")
+        if not data.get("source"):
+            raise ValueError(f"synonyms: entry {data.get('terms')} has no source")
+        terms = tuple(tuple(t.lower() for t in _WORD.findall(str(x))) for x in _list(data, "terms"))
+        return cls(terms, frozenset(map(str, _list(data, "abbreviations"))), str(data["source"]))
+
+    def alternatives(self) -> list[tuple[str, ...]]:
+        """Every way of writing the concept, as word tuples."""
+        return list(self.terms) + [(a.lower(),) for a in sorted(self.abbreviations)]
+
+
+def _list(data: dict[str, object], key: str) -> list[object]:
+    value = data.get(key, [])
+    if not isinstance(value, list):
+        raise ValueError(f"synonyms: {key!r} must be a list")
+    return value
+
+
+@lru_cache(maxsize=1)
+def synonym_entries() -> tuple[SynonymEntry, ...]:
+    """The bundled synonym table (``index/rules/synonyms.json``), validated."""
+    raw = resources.files("medcite.index").joinpath("rules/synonyms.json").read_text("utf-8")
+    return tuple(SynonymEntry.from_dict(e) for e in json.loads(raw)["entries"])
+
+
+@lru_cache(maxsize=1)
+def _lookup() -> tuple[dict[tuple[str, ...], SynonymEntry], dict[str, SynonymEntry], int]:
+    by_term = {t: e for e in synonym_entries() for t in e.terms if t}
+    by_abbr = {a: e for e in synonym_entries() for a in e.abbreviations}
+    return by_term, by_abbr, max((len(t) for t in by_term), default=1)
+
+
+def concepts(query: str, *, expand: bool = True) -> list[list[tuple[str, ...]]]:
+    """The query as concepts, each a list of alternative word sequences.
+
+    Stop words are dropped; a word or phrase found in the synonym table becomes one concept
+    whose alternatives are all its synonyms.
+    """
+    words = _WORD.findall(query)[:MAX_QUERY_TOKENS]
+    lower = [w.lower() for w in words]
+    by_term, by_abbr, longest = _lookup() if expand else ({}, {}, 1)
+    found: list[list[tuple[str, ...]]] = []
+    i = 0
+    while i < len(words):
+        entry, width = _match(words, lower, i, by_term, by_abbr, longest)
+        if entry is not None:
+            found.append(entry.alternatives())
+        elif lower[i] not in STOPWORDS:
+            found.append([(lower[i],)])
+        i += width
+    return _dedupe(found)
+
+
+def _match(words: list[str], lower: list[str], i: int,
+           by_term: dict[tuple[str, ...], SynonymEntry], by_abbr: dict[str, SynonymEntry],
+           longest: int) -> tuple[SynonymEntry | None, int]:
+    for width in range(min(longest, len(words) - i), 0, -1):
+        entry = by_term.get(tuple(lower[i : i + width]))
+        if entry is not None:
+            return entry, width
+    return by_abbr.get(words[i]), 1
+
+
+def _dedupe(found: list[list[tuple[str, ...]]]) -> list[list[tuple[str, ...]]]:
+    seen: set[tuple[tuple[str, ...], ...]] = set()
+    unique = []
+    for alternatives in found:
+        key = tuple(alternatives)
+        if key not in seen:
+            seen.add(key)
+            unique.append(alternatives)
+    return unique
+
+
+def _phrase(words: tuple[str, ...]) -> str:
+    # Words come from \w+, so they hold no quote; doubling is FTS5's escape, kept for safety.
+    return '"' + " ".join(words).replace('"', '""') + '"'
+
+
+def _group(alternatives: list[tuple[str, ...]]) -> str:
+    phrases = [_phrase(a) for a in alternatives]
+    return phrases[0] if len(phrases) == 1 else "(" + " OR ".join(phrases) + ")"
+
+
+def match_expressions(query: str, *, expand: bool = True) -> tuple[str | None, str] | None:
+    """The (all concepts, any concept) FTS5 expressions for ``query``; None if it has no words.
+
+    The first is None when the query has more than ``AND_FIRST_MAX_CONCEPTS`` concepts.
+    """
+    found = concepts(query, expand=expand)
+    if not found:
+        return None
+    groups = [_group(a) for a in found]
+    every = " AND ".join(groups) if len(groups) <= AND_FIRST_MAX_CONCEPTS else None
+    return every, " OR ".join(groups)
+
+
+class LexicalSearcher:
+    """BM25 over passages and titles with FTS5: all concepts first, any concept if too few.
+
+    Example:
+        searcher = LexicalSearcher(store, settings.index)
+        rows = searcher.search("statins after MI", depth=50)
+    """
+
+    def __init__(self, store: Store, settings: IndexSettings) -> None:
+        """Search ``store`` with ``settings`` (title weight, synonym expansion)."""
+        self.store = store
+        self.settings = settings
+
+    def search(self, query: str, depth: int) -> list[LexicalRow]:
+        """Up to ``depth`` passages, best BM25 first; [] when the query has no usable words."""
+        expressions = match_expressions(query, expand=self.settings.expand_synonyms)
+        if expressions is None:
+            return []
+        every, any_ = expressions
+        weight = self.settings.title_weight
+        if every is not None:
+            rows = self.store.lexical_search(every, depth=depth, title_weight=weight)
+            if len(rows) >= depth or every == any_:
+                return rows
+        # Too few passages hold every concept: rank by BM25 over any concept instead.
+        return self.store.lexical_search(any_, depth=depth, title_weight=weight)

@@ -1,0 +1,204 @@
+"""The retrieval use case: question -> ranked, filtered, source-grouped passage hits.
+
+``HybridRetriever`` runs lexical (FTS5 BM25, with medical synonyms) and dense (MiniLM) search,
+fuses the two lists, applies evidence priors and filters, and groups passages by source. With
+no vectors in the store (``--no-embed``) or no embedder it degrades to lexical search alone.
+
+Example:
+    retriever = HybridRetriever(store, settings)
+    for hit in retriever.search("first-line treatment for HTN", k=5):
+        print(hit.rank, hit.passage_id, hit.score)
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from typing import Protocol
+
+import numpy as np
+import numpy.typing as npt
+
+from medcite.index.dense import DenseSearcher
+from medcite.index.embedder import Embedder, MiniLMEmbedder
+from medcite.index.fuse import Scored, evidence_prior, group_by_source, reciprocal_rank_fusion
+from medcite.index.lexical import LexicalSearcher
+from medcite.index.vectors import VectorMatch
+from medcite.settings import Settings
+from medcite.store import LexicalRow, Store
+from medcite.types import Hit, SearchFilters
+
+MAX_QUERY_CHARS = 2000  # longer input is cut; the embedder reads 256 tokens at most anyway
+
+
+class Retriever(Protocol):
+    """Anything that ranks stored passages for a question."""
+
+    def search(self, query: str, k: int = 10, filters: SearchFilters | None = None) -> list[Hit]:
+        """The ``k`` best passages for ``query``, best first."""
+        ...
+
+
+class HybridRetriever:
+    """Lexical + dense retrieval with fusion, evidence priors, filters and MaxP grouping.
+
+    Example:
+        retriever = HybridRetriever(store, settings, embedder=MiniLMEmbedder())
+        hits = retriever.search("statins after myocardial infarction", k=10)
+    """
+
+    def __init__(self, store: Store, settings: Settings, embedder: Embedder | None = None) -> None:
+        """Search ``store``; ``embedder`` defaults to the bundled MiniLM (loaded on first use)."""
+        self.store = store
+        self.settings = settings.index
+        self.lexical = LexicalSearcher(store, settings.index)
+        self.dense = DenseSearcher(store, embedder if embedder is not None else MiniLMEmbedder())
+
+    def search(self, query: str, k: int = 10, filters: SearchFilters | None = None) -> list[Hit]:
+        """The ``k`` best passages for ``query`` (never from retracted sources).
+
+        Any text is accepted: a query without words, or made only of search-syntax
+        characters, gives an empty list, never an error.
+        """
+        query = query[:MAX_QUERY_CHARS]
+        if k <= 0 or not query.strip():
+            return []
+        lexical = self.lexical.search(query, self.settings.lexical_depth)
+        vector = self.dense.embed_query(query) if self.dense.available else None
+        depth = self.settings.dense_depth
+        dense = [] if vector is None else self.dense.search_vector(vector, depth)
+        allowed = self.store.allowed_sources(
+            sorted({r.source_id for r in lexical} | {m.source_id for m in dense}), filters
+        )
+        lexical = [r for r in lexical if r.source_id in allowed]
+        dense = [m for m in dense if m.source_id in allowed]
+        fused = self._fuse(lexical, dense, vector)
+        if vector is not None and self.settings.feedback_passages:
+            vector = self._feedback(vector, fused)
+            fused = self._fuse(lexical, dense, vector)
+        fused = self._apply_priors(fused, allowed)
+        ranked = group_by_source(fused, k=k, per_source=self.settings.per_source)
+        return _hits(ranked, lexical, dense)
+
+    def _fuse(
+        self,
+        lexical: Sequence[LexicalRow],
+        dense: Sequence[VectorMatch],
+        vector: npt.NDArray[np.float32] | None,
+    ) -> list[Scored]:
+        sources = {r.passage_id: r.source_id for r in lexical}
+        sources.update((m.passage_id, m.source_id) for m in dense)
+        if self.settings.fusion == "convex":
+            # Dense re-score: the exact cosine of every candidate, lexical-only ones included.
+            cosines = {} if vector is None else self.dense.similarities(vector, list(sources))
+            scores = _convex(lexical, dense, cosines, self.settings.dense_weight)
+        elif self.settings.fusion == "zscore":
+            cosines = {} if vector is None else self.dense.similarities(vector, list(sources))
+            scores = _zscore(lexical, dense, cosines, self.settings.dense_weight)
+        else:
+            weights = (2 * (1 - self.settings.dense_weight), 2 * self.settings.dense_weight)
+            scores = reciprocal_rank_fusion(
+                [[r.passage_id for r in lexical], [m.passage_id for m in dense]], weights
+            )
+        return [Scored(pid, sources[pid], score) for pid, score in scores.items()]
+
+    def _feedback(
+        self, vector: npt.NDArray[np.float32], fused: list[Scored]
+    ) -> npt.NDArray[np.float32]:
+        """Rocchio feedback in embedding space: move the query towards the top fused passages.
+
+        Rocchio, "Relevance feedback in information retrieval" (1971); applied to dense
+        vectors as in Li et al., "Pseudo Relevance Feedback with Deep Language Models and
+        Dense Retrievers" (TOIS 2023).
+        """
+        ranked = sorted(fused, key=lambda s: (-s.score, s.passage_id))
+        top = ranked[: self.settings.feedback_passages]
+        found = self.dense.index.vectors([s.passage_id for s in top])
+        if not len(found):
+            return vector
+        moved = vector + self.settings.feedback_weight * found.mean(axis=0)
+        unit: npt.NDArray[np.float32] = (moved / np.linalg.norm(moved)).astype(np.float32)
+        return unit
+
+    def _apply_priors(
+        self, fused: list[Scored], allowed: dict[str, tuple[str, str | None, int | None]]
+    ) -> list[Scored]:
+        weight = self.settings.prior_weight
+        if weight == 0:
+            return fused
+        this_year = self.settings.reference_year or dt.date.today().year
+        priors = {
+            sid: evidence_prior(kind, study, year, this_year=this_year)
+            for sid, (kind, study, year) in allowed.items()
+        }
+        return [
+            Scored(s.passage_id, s.source_id, s.score * (1 + weight * priors[s.source_id]))
+            for s in fused
+        ]
+
+
+def _convex(
+    lexical: Sequence[LexicalRow],
+    dense: Sequence[VectorMatch],
+    cosines: dict[str, float],
+    dense_weight: float,
+) -> dict[str, float]:
+    """Mix of max-normalised BM25 and min-max-normalised cosine (Bruch et al., TOIS 2023).
+
+    The cosine range is the dense list's; a passage without a BM25 score counts 0.
+    """
+    scores: dict[str, float] = {m.passage_id: 0.0 for m in dense}
+    if lexical:
+        top = max(r.score for r in lexical) or 1.0
+        scores.update((r.passage_id, (1 - dense_weight) * r.score / top) for r in lexical)
+    if dense and cosines:
+        listed = [cosines[m.passage_id] for m in dense if m.passage_id in cosines]
+        high, low = max(cosines.values()), min(listed or cosines.values())
+        span = (high - low) or 1.0
+        for pid, cosine in cosines.items():
+            scores[pid] += dense_weight * (cosine - low) / span
+    return scores
+
+
+def _standardise(values: dict[str, float], reference: Sequence[float]) -> dict[str, float]:
+    mean, std = float(np.mean(reference)), float(np.std(reference)) or 1.0
+    return {key: (value - mean) / std for key, value in values.items()}
+
+
+def _zscore(
+    lexical: Sequence[LexicalRow],
+    dense: Sequence[VectorMatch],
+    cosines: dict[str, float],
+    dense_weight: float,
+) -> dict[str, float]:
+    """Mix of z-scores: each list standardised by its own mean and spread (CombSUM with z)."""
+    ids = {r.passage_id for r in lexical} | {m.passage_id for m in dense}
+    lex = _standardise({r.passage_id: r.score for r in lexical}, [r.score for r in lexical]) \
+        if lexical else {}
+    floor_lex = min(lex.values(), default=0.0)
+    den = _standardise(cosines, [m.score for m in dense]) if dense and cosines else {}
+    floor_den = min(den.values(), default=0.0)
+    return {
+        pid: (1 - dense_weight) * lex.get(pid, floor_lex) + dense_weight * den.get(pid, floor_den)
+        for pid in ids
+    }
+
+
+def _hits(
+    ranked: Sequence[Scored], lexical: Sequence[LexicalRow], dense: Sequence[VectorMatch]
+) -> list[Hit]:
+    lexical_rank = {r.passage_id: i for i, r in enumerate(lexical, start=1)}
+    dense_rank = {m.passage_id: i for i, m in enumerate(dense, start=1)}
+    kind = "hybrid" if lexical and dense else ("dense" if dense else "lexical")
+    return [
+        Hit(
+            passage_id=s.passage_id,
+            source_id=s.source_id,
+            score=s.score,
+            rank=rank,
+            retriever=kind,
+            lexical_rank=lexical_rank.get(s.passage_id),
+            dense_rank=dense_rank.get(s.passage_id),
+        )
+        for rank, s in enumerate(ranked, start=1)
+    ]

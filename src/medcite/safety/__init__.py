@@ -1,0 +1,1 @@
+"""Safety checks that run before anything else: question-level red flags and disclaimers."""

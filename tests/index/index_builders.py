@@ -1,0 +1,40 @@
+"""Tiny, realistic documents for retrieval tests, written to a real store."""
+
+from __future__ import annotations
+
+from medcite.ingest.split import split_document
+from medcite.store import Store
+from medcite.types import Audience, DocSection, Document, Source, SourceKind
+
+
+def make_document(
+    source_id: str, title: str, text: str, *, kind: SourceKind = SourceKind.RESEARCH,
+    year: int | None = 2020, retracted: bool = False, audience: Audience | None = None,
+    study_type: str | None = None,
+) -> Document:
+    """A one-section document with the given metadata."""
+    source = Source(id=source_id, kind=kind, title=title, year=year, retracted=retracted,
+                    audience=audience, study_type=study_type)
+    return Document(source=source, sections=[DocSection(title="", text=text)])
+
+
+def add(store: Store, *documents: Document) -> None:
+    """Split and write documents in one batch."""
+    store.write_batch([(d, split_document(d, max_chars=1200)) for d in documents])
+
+
+TINY = [
+    make_document("pmid:1", "Aspirin after myocardial infarction",
+                  "Low-dose aspirin reduces recurrent vascular events after a heart attack."),
+    make_document("pmid:2", "Statins for secondary prevention",
+                  "Statin therapy lowers LDL cholesterol and cardiovascular mortality."),
+    make_document("pmid:3", "Aspirin and myocardial infarction: retracted trial",
+                  "Aspirin reduces recurrent myocardial infarction in every patient.",
+                  retracted=True),
+    make_document("doc:htn-patient", "High blood pressure: a guide for patients",
+                  "Lisinopril or amlodipine are often the first medicines for hypertension.",
+                  kind=SourceKind.PATIENT_INFO, audience=Audience.PATIENT, year=2025),
+    make_document("doc:htn-clinician", "Hypertension in adults: diagnosis and management",
+                  "Offer an ACE inhibitor or an ARB to adults with type 2 diabetes and HTN.",
+                  kind=SourceKind.GUIDELINE, audience=Audience.CLINICIAN, year=2019),
+]

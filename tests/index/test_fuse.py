@@ -1,0 +1,49 @@
+"""Fusion arithmetic, priors and source grouping."""
+
+from __future__ import annotations
+
+from medcite.index.fuse import (
+    RRF_K,
+    Scored,
+    evidence_prior,
+    group_by_source,
+    reciprocal_rank_fusion,
+)
+
+
+def test_rrf_sums_reciprocal_ranks_with_k_60() -> None:
+    fused = reciprocal_rank_fusion([["a", "b"], ["b", "c"]])
+    assert RRF_K == 60
+    assert fused["b"] == 1 / 62 + 1 / 61
+    assert fused["a"] == 1 / 61
+    assert fused["c"] == 1 / 62
+
+
+def test_rrf_weights_scale_each_list() -> None:
+    fused = reciprocal_rank_fusion([["a"], ["b"]], weights=[2.0, 1.0])
+    assert fused["a"] == 2 * fused["b"]
+
+
+def test_guideline_outranks_case_report_of_the_same_year() -> None:
+    guideline = evidence_prior("guideline", None, 2024, this_year=2026)
+    case = evidence_prior("research", "case_report", 2024, this_year=2026)
+    assert guideline > case
+
+
+def test_recent_evidence_has_a_higher_prior() -> None:
+    new = evidence_prior("research", "rct", 2025, this_year=2026)
+    old = evidence_prior("research", "rct", 1990, this_year=2026)
+    assert new > old
+
+
+def test_grouping_keeps_sources_by_best_passage_and_caps_each() -> None:
+    items = [Scored("a#0", "a", 0.5), Scored("b#0", "b", 0.9), Scored("a#1", "a", 0.8),
+             Scored("b#1", "b", 0.7), Scored("b#2", "b", 0.6)]
+    ranked = group_by_source(items, k=10, per_source=2)
+    assert [s.passage_id for s in ranked] == ["b#0", "b#1", "a#1", "a#0"]
+
+
+def test_ties_are_broken_by_passage_id() -> None:
+    items = [Scored("z#0", "z", 1.0), Scored("m#0", "m", 1.0), Scored("a#0", "a", 1.0)]
+    assert [s.passage_id for s in group_by_source(items, k=3, per_source=1)] == [
+        "a#0", "m#0", "z#0"]
