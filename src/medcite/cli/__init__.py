@@ -40,10 +40,10 @@ HomeOption = Annotated[
     typer.Option("--home", help="Data directory (default: $MEDCITE_HOME or ./medcite-data)."),
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")]
-EmbedOption = Annotated[bool, typer.Option(
+EmbedOption = Annotated[bool | None, typer.Option(
     "--embed/--no-embed",
     help="Embed new passages for dense search (slow on large corpora; resumable with "
-         "`medcite embed`).")]
+         "`medcite embed`). Default: the index.embed_on_ingest setting.")]
 
 
 def _settings(home: Path | None) -> Settings:
@@ -80,7 +80,7 @@ def _print_report(report: IngestReport) -> None:
 def init(
     home: HomeOption = None,
     starter: Annotated[bool, typer.Option(help="Load the bundled starter library.")] = True,
-    embed: EmbedOption = True,
+    embed: EmbedOption = None,
 ) -> None:
     """Create the store (or bring it up to date) and load the starter library."""
     settings = _settings(home)
@@ -90,10 +90,12 @@ def init(
         _finish_ingest(_run_ingest([starter_library()], store, settings), store, settings, embed)
 
 
-def _finish_ingest(report: IngestReport, store: Store, settings: Settings, embed: bool) -> None:
+def _finish_ingest(
+    report: IngestReport, store: Store, settings: Settings, embed: bool | None
+) -> None:
     """Print the report, embed new passages if asked, exit non-zero if anything was rejected."""
     _print_report(report)
-    if embed:
+    if settings.index.embed_on_ingest if embed is None else embed:
         console.print(f"embedded {run_embedding(store, settings):,} passages")
     if not report.ok:
         raise typer.Exit(1)
@@ -110,7 +112,7 @@ def ingest(
     ],
     home: HomeOption = None,
     batch_size: Annotated[int | None, typer.Option(help="Records per transaction.")] = None,
-    embed: EmbedOption = True,
+    embed: EmbedOption = None,
 ) -> None:
     """Ingest evidence files; exits non-zero when any record or file was rejected."""
     settings = _settings(home)
