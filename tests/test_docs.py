@@ -13,12 +13,15 @@ ROOT = Path(__file__).parent.parent
 
 
 def test_the_settings_reference_is_current() -> None:
-    spec = importlib.util.spec_from_file_location("settings_doc", ROOT / "scripts" / "settings_doc.py")
+    spec = importlib.util.spec_from_file_location(
+        "settings_doc", ROOT / "scripts" / "settings_doc.py"
+    )
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     assert (ROOT / "docs" / "settings.md").read_text() == module.render(), (
-        "run: .venv/bin/python scripts/settings_doc.py")
+        "run: .venv/bin/python scripts/settings_doc.py"
+    )
 
 
 def test_every_cli_command_appears_in_the_readme() -> None:

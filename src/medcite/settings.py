@@ -1,4 +1,4 @@
-"""One Settings object, built once (from defaults, a preset and MEDCITE_* variables) and passed down.
+"""One Settings object, built once (defaults, then MEDCITE_* variables) and passed down.
 
 Nothing else in medcite reads the environment. Nested groups are set with a double underscore,
 e.g. ``MEDCITE_INGEST__BATCH_SIZE=1000``.
@@ -94,7 +94,8 @@ class AnswerSettings(BaseModel):
     )
     sufficiency_threshold: float = Field(
         default=0.5, ge=0, le=1,
-        description="Share of the question's subject words the evidence must contain, else abstain.",
+        description="Share of the question's subject words the evidence must contain "
+        "(else abstain).",
     )
     min_support: float = Field(
         default=0.8, ge=0, le=1,

@@ -358,7 +358,9 @@ class Citation(_Frozen):
 
     number: int = Field(ge=1, description="Citation number, by first use in the answer.")
     source: Source = Field(description="The cited source, as stored.")
-    label: str = Field(description="Reference kind: 'Guideline', 'Research' or 'Patient information'.")
+    label: str = Field(
+        description="Reference kind: 'Guideline', 'Research' or 'Patient information'."
+    )
     study_type: str | None = Field(default=None, description="Finer evidence type, when known.")
     passage_ids: list[str] = Field(min_length=1, description="Cited passages of this source.")
     quotes: list[Quote] = Field(min_length=1, description="Quoted words of those passages.")

@@ -99,7 +99,8 @@ def test_delete_citation_is_yielded_in_file_order() -> None:
 
 
 def test_delete_citation_removes_a_stored_source(store: Store, settings: Settings) -> None:
-    first = SMALL.read_text().replace("<DeleteCitation>", "<!--").replace("</DeleteCitation>", "-->")
+    text = SMALL.read_text()
+    first = text.replace("<DeleteCitation>", "<!--").replace("</DeleteCitation>", "-->")
     only_adds = settings.home / "adds.xml"
     only_adds.parent.mkdir(parents=True, exist_ok=True)
     only_adds.write_text(first)

@@ -40,10 +40,14 @@ HomeOption = Annotated[
     typer.Option("--home", help="Data directory (default: $MEDCITE_HOME or ./medcite-data)."),
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")]
-EmbedOption = Annotated[bool | None, typer.Option(
-    "--embed/--no-embed",
-    help="Embed new passages for dense search (slow on large corpora; resumable with "
-         "`medcite embed`). Default: the index.embed_on_ingest setting.")]
+EmbedOption = Annotated[
+    bool | None,
+    typer.Option(
+        "--embed/--no-embed",
+        help="Embed new passages for dense search (slow on large corpora; resumable with "
+        "`medcite embed`). Default: the index.embed_on_ingest setting.",
+    ),
+]
 
 
 def _settings(home: Path | None) -> Settings:
@@ -191,6 +195,8 @@ def sources_show(source_id: str, home: HomeOption = None, as_json: JsonOption = 
     for passage in passages:
         console.print(f"\n[cyan]{passage.id}[/] [dim]{escape(passage.section)}[/]")
         console.print(escape(passage.text))
+
+
 from medcite.cli import ask as _ask  # noqa: E402,F401
 from medcite.cli import search as _search  # noqa: E402,F401
 from medcite.cli import symptoms as _symptoms  # noqa: E402,F401

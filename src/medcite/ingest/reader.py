@@ -1,8 +1,9 @@
 """Read PubMed files in batches, in a separate process so parsing and writing overlap.
 
-Parsing, mapping and splitting take most of an ingest's CPU time; the store's writes take the
-rest. With ``workers=1`` (the default) a child process parses while this process writes, which
-uses both cores of a small machine. ``workers=0`` reads in-process.
+Parsing and mapping take most of an ingest's CPU time; splitting into passages, hashing and
+the store's writes take the rest, in the writing process. With ``workers=1`` (the default) a
+child process parses while this process writes, which uses both cores of a small machine.
+``workers=0`` reads in-process.
 """
 
 from __future__ import annotations
@@ -15,8 +16,7 @@ from pathlib import Path
 
 from medcite.errors import MalformedSourceError
 from medcite.ingest.pubmed import Deleted, Parsed, Rejected, iter_pubmed
-from medcite.ingest.split import split_document
-from medcite.types import Document, Passage
+from medcite.types import Document
 
 _QUEUE_BATCHES = 4  # batches in flight between the processes: bounds memory
 
@@ -25,7 +25,7 @@ _QUEUE_BATCHES = 4  # batches in flight between the processes: bounds memory
 class Batch:
     """Consecutive records of one file, ready to write."""
 
-    documents: list[tuple[Document, list[Passage]]] = field(default_factory=list)
+    documents: list[Document] = field(default_factory=list)
     deletions: list[str] = field(default_factory=list)
     rejected: list[Rejected] = field(default_factory=list)
     seen: int = 0
@@ -34,8 +34,7 @@ class Batch:
     """Set on the last batch when the file could not be read to its end."""
 
 
-def batches(path: Path, *, skip: int, size: int, max_chars: int,
-            passage_chars: int) -> Iterator[Batch]:
+def batches(path: Path, *, skip: int, size: int, max_chars: int) -> Iterator[Batch]:
     """Batches of records after the first ``skip``; a deletion never shares a batch with
     documents, so the order of adds and deletes is kept."""
     batch, seen = Batch(), 0
@@ -48,7 +47,7 @@ def batches(path: Path, *, skip: int, size: int, max_chars: int,
                 batch.seen = seen - 1
                 yield batch
                 batch = Batch()
-            _add(batch, record, passage_chars)
+            _add(batch, record)
     except MalformedSourceError as exc:
         batch.error = exc.message
     batch.seen = seen
@@ -60,20 +59,19 @@ def _switches_kind(batch: Batch, record: Parsed | Deleted | Rejected) -> bool:
         isinstance(record, Deleted) and bool(batch.documents))
 
 
-def _add(batch: Batch, record: Parsed | Deleted | Rejected, passage_chars: int) -> None:
+def _add(batch: Batch, record: Parsed | Deleted | Rejected) -> None:
     if isinstance(record, Parsed):
-        batch.documents.append(
-            (record.document, split_document(record.document, max_chars=passage_chars)))
+        batch.documents.append(record.document)
     elif isinstance(record, Deleted):
         batch.deletions.extend(record.source_ids)
     else:
         batch.rejected.append(record)
 
 
-def read_batches(path: Path, *, skip: int, size: int, max_chars: int, passage_chars: int,
+def read_batches(path: Path, *, skip: int, size: int, max_chars: int,
                  workers: int = 1) -> Iterator[Batch]:
     """Like ``batches``, read in a child process when ``workers`` is 1."""
-    kwargs = {"skip": skip, "size": size, "max_chars": max_chars, "passage_chars": passage_chars}
+    kwargs = {"skip": skip, "size": size, "max_chars": max_chars}
     if workers == 0:
         yield from batches(path, **kwargs)
         return
