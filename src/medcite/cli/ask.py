@@ -99,7 +99,8 @@ def _render_abstention(answer: Answer) -> None:
 
 def _render_reference(citation: Citation) -> None:
     source = citation.source
-    kind = citation.label + (f", {citation.study_type}" if citation.study_type else "")
+    study = (citation.study_type or "").replace("_", " ")
+    kind = citation.label + (f", {study}" if study and study != citation.label.lower() else "")
     link = (
         f"PMID {source.pmid}" if source.pmid else f"doi:{source.doi}" if source.doi
         else source.url or ""
@@ -110,5 +111,8 @@ def _render_reference(citation: Citation) -> None:
     console.print(
         f" {citation.number}. [bold]{escape(kind)}[/] {escape(source.title)}. {escape(details)}"
     )
+    if source.starter:
+        console.print("    [dim]medcite starter summary, based on: "
+                      f"{escape('; '.join(source.based_on))}[/]")
     for quote in citation.quotes:
         console.print(f"    [dim]“{escape(quote.text)}”[/]")
