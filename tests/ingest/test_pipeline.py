@@ -96,6 +96,27 @@ def _checkpointed_records(db: Path) -> int:
     return int(row[0] or 0)
 
 
+def _children(pid: int) -> list[int]:
+    listing = Path(f"/proc/{pid}/task/{pid}/children")
+    found = listing.read_text().split() if listing.exists() else []
+    return [int(child) for child in found]
+
+
+def _running(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (FileNotFoundError, IndexError):
+        return False
+    return state != "Z"
+
+
+def _assert_exit_soon(pids: list[int], seconds: float = 20) -> None:
+    deadline = time.monotonic() + seconds
+    while any(_running(p) for p in pids) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert [p for p in pids if _running(p)] == [], "orphaned reader processes kept running"
+
+
 def test_a_killed_ingest_resumes_from_its_checkpoint(tmp_path: Path) -> None:
     """R-WF-2 / R-PM-7: kill -9 mid-ingest; the store is consistent and the rerun resumes."""
     big = tmp_path / "big.xml"
@@ -108,10 +129,13 @@ def test_a_killed_ingest_resumes_from_its_checkpoint(tmp_path: Path) -> None:
     deadline = time.monotonic() + 120
     while _checkpointed_records(home / "medcite.db") < 400 and time.monotonic() < deadline:
         time.sleep(0.05)
+    children = _children(process.pid)
     process.send_signal(signal.SIGKILL)
     process.wait()
     done = _checkpointed_records(home / "medcite.db")
     assert 0 < done < 20_000, "the ingest should have been killed part-way"
+    assert children, "the PubMed reader should run in a child process"
+    _assert_exit_soon(children)  # the orphaned reader notices and stops
 
     settings = Settings(home=home, ingest=IngestSettings(batch_size=200))
     store = Store.open(settings)

@@ -89,8 +89,24 @@ def read_batches(path: Path, *, skip: int, size: int, max_chars: int,
 
 def _produce(channel: mp.Queue[Batch | None], path: Path, kwargs: dict[str, int]) -> None:
     for batch in batches(path, **kwargs):
-        channel.put(batch)
-    channel.put(None)
+        if not _put(channel, batch):
+            return
+    _put(channel, None)
+
+
+def _put(channel: mp.Queue[Batch | None], item: Batch | None) -> bool:
+    """Put an item, waiting while the queue is full; False when the parent has died
+    (killed ingest): the child then exits instead of waiting forever as an orphan."""
+    parent = mp.parent_process()
+    while True:
+        try:
+            channel.put(item, timeout=1.0)
+            return True
+        except queue.Full:
+            if parent is not None and not parent.is_alive():
+                # Nobody will read what is buffered: do not wait for it at exit.
+                channel.cancel_join_thread()
+                return False
 
 
 def _consume(channel: mp.Queue[Batch | None], process: mp.process.BaseProcess,
