@@ -6,20 +6,21 @@ Callers pass an FTS5 MATCH expression they built from their own tokens (see
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 
 from sqlalchemy import Select, select, text
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from medcite.errors import ConfigurationError
-from medcite.store.sources import to_passage, to_source
+from medcite.store.sources import id_chunks, to_passage, to_source
 from medcite.store.tables import PassageRow, SourceRow
 from medcite.types import Passage, SearchFilters, Source
 
-# SQLite allows 32,766 bound parameters per statement; stay far below it.
-_ID_CHUNK = 900
+Row = TypeVar("Row", SourceRow, PassageRow)
+T = TypeVar("T")
 
 _FTS_QUERY = text(
     """
@@ -78,30 +79,23 @@ def rebuild_fts(session: Session) -> None:
         session.execute(text("INSERT INTO passages_fts(passages_fts) VALUES ('rebuild')"))
 
 
-def _chunks(ids: Sequence[str]) -> list[Sequence[str]]:
-    return [ids[i : i + _ID_CHUNK] for i in range(0, len(ids), _ID_CHUNK)]
+def _by_id(session: Session, row_type: type[Row], ids: Sequence[str],
+           convert: Callable[[Row], T]) -> dict[str, T]:
+    found: dict[str, T] = {}
+    for chunk in id_chunks(sorted(set(ids))):
+        query = select(row_type).where(row_type.id.in_(chunk))
+        found.update((row.id, convert(row)) for row in session.scalars(query))
+    return found
 
 
 def sources_by_id(session: Session, ids: Sequence[str]) -> dict[str, Source]:
     """Stored sources among ``ids``, keyed by id (unknown ids are left out)."""
-    found: dict[str, Source] = {}
-    for chunk in _chunks(sorted(set(ids))):
-        found.update(
-            (row.id, to_source(row))
-            for row in session.scalars(select(SourceRow).where(SourceRow.id.in_(chunk)))
-        )
-    return found
+    return _by_id(session, SourceRow, ids, to_source)
 
 
 def passages_by_id(session: Session, ids: Sequence[str]) -> dict[str, Passage]:
     """Stored passages among ``ids``, keyed by id (unknown ids are left out)."""
-    found: dict[str, Passage] = {}
-    for chunk in _chunks(sorted(set(ids))):
-        found.update(
-            (row.id, to_passage(row))
-            for row in session.scalars(select(PassageRow).where(PassageRow.id.in_(chunk)))
-        )
-    return found
+    return _by_id(session, PassageRow, ids, to_passage)
 
 
 def allowed_sources(
@@ -112,7 +106,7 @@ def allowed_sources(
     Retracted sources are never allowed, whatever the filters say.
     """
     found: dict[str, tuple[str, str | None, int | None]] = {}
-    for chunk in _chunks(sorted(set(ids))):
+    for chunk in id_chunks(sorted(set(ids))):
         query = _filtered(
             select(SourceRow.id, SourceRow.kind, SourceRow.study_type, SourceRow.year)
             .where(SourceRow.id.in_(chunk), SourceRow.retracted.is_(False)),

@@ -27,7 +27,8 @@ class WriteCounts:
     passages: int = 0
 
 
-def _chunks(items: Sequence[str]) -> Iterable[Sequence[str]]:
+def id_chunks(items: Sequence[str]) -> Iterable[Sequence[str]]:
+    """``items`` in slices small enough for one ``IN (...)`` clause."""
     for start in range(0, len(items), _ID_CHUNK):
         yield items[start : start + _ID_CHUNK]
 
@@ -35,7 +36,7 @@ def _chunks(items: Sequence[str]) -> Iterable[Sequence[str]]:
 def stored_versions(session: Session, ids: Sequence[str]) -> dict[str, tuple[int, str]]:
     """Map each stored id among ``ids`` to its (version, content_hash)."""
     found: dict[str, tuple[int, str]] = {}
-    for chunk in _chunks(ids):
+    for chunk in id_chunks(ids):
         rows = session.execute(
             select(SourceRow.id, SourceRow.version, SourceRow.content_hash).where(
                 SourceRow.id.in_(chunk)
@@ -97,7 +98,7 @@ def _latest_per_id(
 def delete_sources(session: Session, ids: Sequence[str]) -> int:
     """Delete sources and their passages; returns how many sources existed."""
     removed = 0
-    for chunk in _chunks(list(ids)):
+    for chunk in id_chunks(list(ids)):
         session.execute(delete(PassageRow).where(PassageRow.source_id.in_(chunk)))
         result = session.execute(delete(SourceRow).where(SourceRow.id.in_(chunk)))
         removed += result.rowcount or 0  # type: ignore[attr-defined]
