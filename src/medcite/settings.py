@@ -32,8 +32,9 @@ class IngestSettings(BaseModel):
         default=2_000_000_000, ge=1, description="Files larger than this are refused."
     )
     workers: int = Field(
-        default=1, ge=0, le=1,
-        description="1: parse PubMed files in a separate process while writing; 0: in-process.",
+        default=2, ge=0, le=16,
+        description="N >= 1: child processes parse up to N PubMed files (the one being written "
+        "and the next ones) while the main process writes; 0: parse in-process.",
     )
     max_record_chars: int = Field(
         default=500_000, ge=1000, description="Records with more text than this are rejected."

@@ -157,3 +157,22 @@ def test_documents_in_folders_are_found_recursively(
     (folder / "README.md").write_text("# not a document\n")
     report = ingest_paths([tmp_path / "lib"], store, settings)
     assert report.ok and report.added == 1
+
+
+def test_parallel_readers_write_files_in_order_with_the_same_result(tmp_path: Path) -> None:
+    """workers=2 parses the next file while writing this one; errors keep file order."""
+    first, second = tmp_path / "a.xml", tmp_path / "c.xml"
+    _synthetic_pubmed(first, 300)
+    second.write_text(SMALL.read_text())
+    files = [first, tmp_path / "b-missing.xml", second]
+    results = []
+    for workers in (0, 2):
+        settings = Settings(home=tmp_path / f"home{workers}",
+                            ingest=IngestSettings(batch_size=50, workers=workers))
+        store = Store.open(settings)
+        report = ingest_paths(files, store, settings)
+        results.append((report.records, report.added, report.errors,
+                        [s.id for s in store.list_sources(limit=1000)]))
+        store.close()
+    assert results[0] == results[1]
+    assert results[0][0] == 300 + 7 and "b-missing.xml" in results[0][2][0]

@@ -69,3 +69,19 @@ def test_a_file_that_is_not_a_database_gives_a_store_error(tmp_path: Path) -> No
     (home / "medcite.db").write_text("this is not sqlite " * 100)
     with pytest.raises(StoreError):
         Store.open(Settings(home=home))
+
+
+def test_bulk_batches_are_fully_indexed_and_leave_indexing_unpaused(store: Store) -> None:
+    store.write_batch([_doc(f"pmid:{n}", f"Colchicine dose {n}.") for n in range(1, 51)])
+    store.write_batch([_doc("pmid:7", "Allopurinol replaces the old text.")])
+    with store.session() as session:
+        session.execute(text("INSERT INTO passages_fts(passages_fts, rank) "
+                             "VALUES ('integrity-check', 1)"))  # raises on any mismatch
+        assert session.execute(text("SELECT count(*) FROM fts_pause")).scalar() == 0
+        session.execute(text("INSERT INTO passages(id, source_id, ordinal, section, text, "
+                             "char_start, char_end, content_hash) VALUES ('pmid:1#9', "
+                             "'pmid:1', 9, '', 'Febuxostat by trigger.', 0, 22, 'h')"))
+        matches = session.execute(
+            text("SELECT count(*) FROM passages_fts WHERE passages_fts MATCH :q"),
+            {"q": '"febuxostat" OR "colchicine" OR "allopurinol"'}).scalar()
+    assert matches == 49 + 1 + 1

@@ -16,7 +16,7 @@ from typing import Protocol
 
 from medcite.errors import MalformedSourceError, MedciteError, UnsupportedFormatError
 from medcite.ingest.guidelines import read_document
-from medcite.ingest.reader import read_batches
+from medcite.ingest.reader import BatchReader
 from medcite.ingest.split import split_document
 from medcite.settings import Settings
 from medcite.store import Checkpoint, Store, WriteCounts
@@ -88,24 +88,49 @@ def fingerprint(path: Path) -> str:
     return digest.hexdigest()
 
 
+@dataclass
+class _Job:
+    """A file checked and ready to ingest from its checkpoint; PubMed files come with a reader
+    that may already be parsing ahead."""
+
+    path: Path
+    key: str
+    digest: str
+    done: int
+    reader: BatchReader | None = None
+
+
 def ingest_paths(
     paths: Iterable[Path], store: Store, settings: Settings, progress: Progress | None = None
 ) -> IngestReport:
-    """Ingest files and folders into the store and return what happened."""
+    """Ingest files and folders into the store and return what happened.
+
+    Files are written one after another, in order; with ``ingest.workers`` = N, the PubMed
+    files among the next N are parsed by child processes meanwhile.
+    """
     started = time.perf_counter()
     files = list(expand_paths(paths))
     run_id = store.start_run([str(p) for p in files])
     tally = _Tally()
     if progress:
         progress.files(len(files))
-    for path in files:
-        tally.report["files"] += 1
-        try:
-            _ingest_file(path, store, settings, tally, progress)
-        except MedciteError as exc:
-            tally.errors.append(str(exc))
-        if progress:
-            progress.file_done(str(path))
+    ahead: dict[int, _Job | MedciteError | None] = {}
+    try:
+        for index, path in enumerate(files):
+            for upcoming in range(index, min(len(files), index + max(1, settings.ingest.workers))):
+                if upcoming not in ahead:
+                    ahead[upcoming] = _prepare_or_error(files[upcoming], store, settings)
+            tally.report["files"] += 1
+            try:
+                _ingest_job(ahead.pop(index), store, settings, tally, progress)
+            except MedciteError as exc:
+                tally.errors.append(str(exc))
+            if progress:
+                progress.file_done(str(path))
+    finally:
+        for job in ahead.values():
+            if isinstance(job, _Job) and job.reader is not None:
+                job.reader.close()
     report = IngestReport(
         **tally.report, errors=tally.errors, seconds=round(time.perf_counter() - started, 3)
     )
@@ -113,9 +138,15 @@ def ingest_paths(
     return report
 
 
-def _ingest_file(
-    path: Path, store: Store, settings: Settings, tally: _Tally, progress: Progress | None
-) -> None:
+def _prepare_or_error(path: Path, store: Store, settings: Settings) -> _Job | MedciteError | None:
+    try:
+        return _prepare(path, store, settings)
+    except MedciteError as exc:
+        return exc
+
+
+def _prepare(path: Path, store: Store, settings: Settings) -> _Job | None:
+    """Check a file and find where to resume it; None when it is already fully ingested."""
     name = path.name.lower()
     if not path.is_file():
         raise MalformedSourceError("no such file", path=str(path))
@@ -133,13 +164,29 @@ def _ingest_file(
     key, digest = str(path.resolve()), fingerprint(path)
     previous = store.checkpoint(key)
     if previous and previous.fingerprint == digest and previous.completed:
-        tally.report["skipped_files"] += 1
-        return
+        return None
     done = previous.records_done if previous and previous.fingerprint == digest else 0
+    job = _Job(path, key, digest, done)
     if name.endswith(PUBMED_SUFFIXES):
-        _ingest_pubmed(path, key, digest, done, store, settings, tally, progress)
+        options = settings.ingest
+        job.reader = BatchReader(path, skip=done, size=options.batch_size,
+                                 max_chars=options.max_record_chars, workers=options.workers)
+    return job
+
+
+def _ingest_job(job: _Job | MedciteError | None, store: Store, settings: Settings,
+                tally: _Tally, progress: Progress | None) -> None:
+    if isinstance(job, MedciteError):
+        raise job
+    if job is None:
+        tally.report["skipped_files"] += 1
+    elif job.reader is not None:
+        try:
+            _ingest_pubmed(job, job.reader, store, settings, tally, progress)
+        finally:
+            job.reader.close()
     else:
-        _ingest_document(path, key, digest, store, settings, tally)
+        _ingest_document(job.path, job.key, job.digest, store, settings, tally)
 
 
 def _ingest_document(
@@ -154,17 +201,16 @@ def _ingest_document(
     tally.add(counts)
 
 
-def _ingest_pubmed(path: Path, key: str, digest: str, done: int, store: Store,
-                   settings: Settings, tally: _Tally, progress: Progress | None) -> None:
+def _ingest_pubmed(job: _Job, reader: BatchReader, store: Store, settings: Settings,
+                   tally: _Tally, progress: Progress | None) -> None:
+    path, done = job.path, job.done
     tally.report["resumed_records"] += done
-    options = settings.ingest
-    for batch in read_batches(path, skip=done, size=options.batch_size,
-                              max_chars=options.max_record_chars, workers=options.workers):
-        documents = [(d, split_document(d, max_chars=options.passage_chars))
+    for batch in reader:
+        documents = [(d, split_document(d, max_chars=settings.ingest.passage_chars))
                      for d in batch.documents]
         counts, deleted = store.write_batch(
             documents, delete_ids=batch.deletions,
-            checkpoint=Checkpoint(key, digest, batch.seen, completed=False))
+            checkpoint=Checkpoint(job.key, job.digest, batch.seen, completed=False))
         tally.add(counts, deleted)
         tally.report["records"] += batch.seen - done
         tally.errors.extend(f"{path}:{r.line}: {r.message}" for r in batch.rejected)
@@ -173,4 +219,4 @@ def _ingest_pubmed(path: Path, key: str, digest: str, done: int, store: Store,
         if batch.error is not None:
             raise MalformedSourceError(batch.error)
         done = batch.seen
-    store.write_batch([], checkpoint=Checkpoint(key, digest, done, completed=True))
+    store.write_batch([], checkpoint=Checkpoint(job.key, job.digest, done, completed=True))

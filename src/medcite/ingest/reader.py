@@ -1,9 +1,9 @@
 """Read PubMed files in batches, in a separate process so parsing and writing overlap.
 
 Parsing and mapping take most of an ingest's CPU time; splitting into passages, hashing and
-the store's writes take the rest, in the writing process. With ``workers=1`` (the default) a
-child process parses while this process writes, which uses both cores of a small machine.
-``workers=0`` reads in-process.
+the store's writes take the rest, in the writing process. With ``workers=N`` (N >= 1) up to N
+files are parsed by child processes at once (the file being written and the next ones) while
+this process writes, in file order; ``workers=0`` reads in-process.
 """
 
 from __future__ import annotations
@@ -68,23 +68,36 @@ def _add(batch: Batch, record: Parsed | Deleted | Rejected) -> None:
         batch.rejected.append(record)
 
 
-def read_batches(path: Path, *, skip: int, size: int, max_chars: int,
-                 workers: int = 1) -> Iterator[Batch]:
-    """Like ``batches``, read in a child process when ``workers`` is 1."""
-    kwargs = {"skip": skip, "size": size, "max_chars": max_chars}
-    if workers == 0:
-        yield from batches(path, **kwargs)
-        return
-    context = mp.get_context("spawn")  # no fork: safe with threads, same on every platform
-    channel: mp.Queue[Batch | None] = context.Queue(maxsize=_QUEUE_BATCHES)
-    process = context.Process(target=_produce, args=(channel, path, kwargs), daemon=True)
-    process.start()
-    try:
-        yield from _consume(channel, process, path)
-    finally:
-        process.kill()
-        process.join()
-        channel.close()
+class BatchReader:
+    """The batches of one file after its first ``skip`` records, read by a child process that
+    starts at once (so a pipeline can open the next file's reader while it writes this one),
+    or in-process when ``workers`` is 0. Close it when done; closing kills the child."""
+
+    def __init__(self, path: Path, *, skip: int, size: int, max_chars: int,
+                 workers: int = 1) -> None:
+        self.path = path
+        self._kwargs = {"skip": skip, "size": size, "max_chars": max_chars}
+        self._process: mp.process.BaseProcess | None = None
+        if workers == 0:
+            return
+        context = mp.get_context("spawn")  # no fork: safe with threads, same on every platform
+        self._channel: mp.Queue[Batch | None] = context.Queue(maxsize=_QUEUE_BATCHES)
+        self._process = context.Process(
+            target=_produce, args=(self._channel, path, self._kwargs), daemon=True)
+        self._process.start()
+
+    def __iter__(self) -> Iterator[Batch]:
+        if self._process is None:
+            return batches(self.path, **self._kwargs)
+        return _consume(self._channel, self._process, self.path)
+
+    def close(self) -> None:
+        """Stop the child process, if any (safe to call twice)."""
+        if self._process is not None:
+            self._process.kill()
+            self._process.join()
+            self._channel.close()
+            self._process = None
 
 
 def _produce(channel: mp.Queue[Batch | None], path: Path, kwargs: dict[str, int]) -> None:

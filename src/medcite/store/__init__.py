@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from medcite.errors import SourceNotFoundError, StoreError
 from medcite.settings import Settings
-from medcite.store import runs, search, sources, vectors
+from medcite.store import fts, runs, search, sources, vectors
 from medcite.store.engine import make_engine
 from medcite.store.runs import Checkpoint
 from medcite.store.schema import upgrade
@@ -161,7 +161,7 @@ class Store:
     def rebuild_lexical_index(self) -> None:
         """Rebuild the full-text index from the stored passages and titles."""
         with self.session() as session:
-            search.rebuild_fts(session)
+            fts.rebuild_fts(session)
 
     def passages_missing_vectors(
         self, model: str, *, after: str = "", limit: int = 64

@@ -27,6 +27,6 @@ def upgrade(engine: Engine) -> None:
     try:
         with engine.begin() as connection:
             config.attributes["connection"] = connection
-            command.upgrade(config, "head")
+            command.upgrade(config, "heads")
     except SQLAlchemyError as exc:
         raise StoreError(f"cannot migrate the store: {exc.__class__.__name__}: {exc}") from exc

@@ -73,12 +73,6 @@ def fts_search(
     return [LexicalRow(r.passage_id, r.source_id, float(r.score)) for r in rows]
 
 
-def rebuild_fts(session: Session) -> None:
-    """Rebuild the full-text index from passages and sources (after a VACUUM, say)."""
-    if session.get_bind().dialect.name == "sqlite":
-        session.execute(text("INSERT INTO passages_fts(passages_fts) VALUES ('rebuild')"))
-
-
 def _by_id(session: Session, row_type: type[Row], ids: Sequence[str],
            convert: Callable[[Row], T]) -> dict[str, T]:
     found: dict[str, T] = {}

@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session
 
+from medcite.store.fts import bulk_indexing
 from medcite.store.tables import PassageRow, SourceRow
 from medcite.types import Audience, Document, Passage, Source, SourceKind, StoreStats
 
@@ -74,7 +75,8 @@ def write_documents(
         connection.execute(insert(SourceRow.__table__), source_rows)  # type: ignore[arg-type]
         rows = [_passage_row(p) for _, ps, _ in todo for p in ps]
         if rows:
-            connection.execute(insert(PassageRow.__table__), rows)  # type: ignore[arg-type]
+            with bulk_indexing(connection):
+                connection.execute(insert(PassageRow.__table__), rows)  # type: ignore[arg-type]
     return WriteCounts(
         added=len(added),
         updated=len(replaced),
