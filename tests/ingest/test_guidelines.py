@@ -80,3 +80,9 @@ def test_invalid_documents_are_rejected_with_a_clear_message(
     with pytest.raises(MalformedSourceError, match=message) as caught:
         read_document(path)
     assert str(path) in str(caught.value)
+
+
+def test_nul_bytes_are_dropped_so_every_database_accepts_the_text(tmp_path: Path) -> None:
+    path = tmp_path / "spasm.md"
+    path.write_text(MARKDOWN.replace("Check **electrolytes**", "Check\x00 **electrolytes**"))
+    assert read_document(path).sections[0].text == "Check electrolytes and thyroid function."

@@ -56,6 +56,12 @@ def test_chest_pain_is_an_emergency_whatever_the_ranking() -> None:
     assert result.red_flags[0].source
 
 
+def test_crushing_chest_pain_with_sweating_ranks_a_heart_attack_first() -> None:
+    result = assess("crushing chest pain and sweating")
+    assert result.causes[0].id == "c:acs"
+    assert "Crushing, pressing or squeezing pain" in result.causes[0].supporting
+
+
 def test_an_absent_finding_lowers_a_cause() -> None:
     with_fever = assess("headache and stiff neck and fever")
     without_fever = assess("headache and stiff neck, no fever")

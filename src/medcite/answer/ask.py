@@ -47,7 +47,8 @@ def validate_question(question: str, settings: Settings) -> str:
             f"the question has {len(question):,} characters; the limit is {limit:,}",
             hint="shorten the question or raise MEDCITE_ANSWER__MAX_QUESTION_CHARS",
         )
-    text = " ".join(question.split())
+    # Control characters (NUL included, which PostgreSQL refuses) are not part of a question.
+    text = " ".join("".join(ch if ch.isprintable() else " " for ch in question).split())
     if not any(ch.isalnum() for ch in text):
         raise EmptyQuestionError("the question has no words", hint="type a medical question")
     return text

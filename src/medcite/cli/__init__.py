@@ -198,5 +198,9 @@ def sources_show(source_id: str, home: HomeOption = None, as_json: JsonOption = 
 
 
 from medcite.cli import ask as _ask  # noqa: E402,F401
+from medcite.cli import audit as _audit  # noqa: E402,F401
 from medcite.cli import search as _search  # noqa: E402,F401
+from medcite.cli import serve as _serve  # noqa: E402,F401
 from medcite.cli import symptoms as _symptoms  # noqa: E402,F401
+from medcite.cli import transfer as _transfer  # noqa: E402,F401
+from medcite.cli import users as _users  # noqa: E402,F401

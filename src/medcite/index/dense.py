@@ -13,7 +13,8 @@ import numpy as np
 import numpy.typing as npt
 
 from medcite.index.embedder import Embedder
-from medcite.index.vectors import NumpyVectorIndex, VectorIndex, VectorMatch
+from medcite.index.pg_vectors import vector_index
+from medcite.index.vectors import VectorIndex, VectorMatch
 from medcite.store import Store
 
 
@@ -21,9 +22,10 @@ class DenseSearcher:
     """Cosine similarity between the question's and the passages' MiniLM vectors."""
 
     def __init__(self, store: Store, embedder: Embedder, index: VectorIndex | None = None) -> None:
-        """Search ``store`` with ``embedder``; the default index is exact numpy search."""
+        """Search ``store`` with ``embedder``; the default index is exact numpy search, or
+        pgvector's on PostgreSQL."""
         self.embedder = embedder
-        self.index = index if index is not None else NumpyVectorIndex(
+        self.index = index if index is not None else vector_index(
             store, embedder.name, embedder.dim
         )
 

@@ -13,18 +13,24 @@ from __future__ import annotations
 
 import json
 import re
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 
 from medcite.settings import IndexSettings
 from medcite.store import LexicalRow, Store
+from medcite.store.search import fts5_expression
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 MAX_QUERY_TOKENS = 64  # longer questions are cut: FTS5 cost grows with every OR branch
 # Only queries with this few concepts try "all concepts" first: longer ones almost never fill
 # the candidate list with AND, so the extra query would be wasted.
 AND_FIRST_MAX_CONCEPTS = 4
+# Any-concept queries rank only passages holding their rarest concepts, up to this many.
+ANCHOR_ROWS = 5000
+COUNT_CACHE = 50_000  # concept frequencies remembered per searcher
 
 # Function words that carry no topic; a compact variant of the Snowball English stop-word
 # list (snowballstem.org/algorithms/english/stop.txt) plus question words.
@@ -127,14 +133,9 @@ def _dedupe(found: list[list[tuple[str, ...]]]) -> list[list[tuple[str, ...]]]:
     return unique
 
 
-def _phrase(words: tuple[str, ...]) -> str:
-    # Words come from \w+, so they hold no quote; doubling is FTS5's escape, kept for safety.
-    return '"' + " ".join(words).replace('"', '""') + '"'
-
-
 def _group(alternatives: list[tuple[str, ...]]) -> str:
-    phrases = [_phrase(a) for a in alternatives]
-    return phrases[0] if len(phrases) == 1 else "(" + " OR ".join(phrases) + ")"
+    # The store builds FTS5 syntax (quoted phrases); here it names and orders concepts.
+    return fts5_expression([alternatives], "any")
 
 
 def match_expressions(query: str, *, expand: bool = True) -> tuple[str | None, str] | None:
@@ -151,7 +152,14 @@ def match_expressions(query: str, *, expand: bool = True) -> tuple[str | None, s
 
 
 class LexicalSearcher:
-    """BM25 over passages and titles with FTS5: all concepts first, any concept if too few.
+    """BM25 over passages and titles with FTS5: all concepts first, then any concept.
+
+    FTS5 scores every matching row before it can sort, so an any-concept query over common
+    words ("treatment", "adults") costs time in proportion to the tens of thousands of
+    passages holding them. The any-concept query is therefore *anchored*: only passages that
+    hold one of the rarest concepts (together matching at most ``ANCHOR_ROWS`` passages) are
+    candidates, and all concepts still score them. Concept frequencies are counted once per
+    searcher and cached (they drift slowly as the corpus grows; only the anchor choice uses them).
 
     Example:
         searcher = LexicalSearcher(store, settings.index)
@@ -162,17 +170,47 @@ class LexicalSearcher:
         """Search ``store`` with ``settings`` (title weight, synonym expansion)."""
         self.store = store
         self.settings = settings
+        self._counts: OrderedDict[str, int] = OrderedDict()
+        self._lock = threading.Lock()
 
     def search(self, query: str, depth: int) -> list[LexicalRow]:
         """Up to ``depth`` passages, best BM25 first; [] when the query has no usable words."""
-        expressions = match_expressions(query, expand=self.settings.expand_synonyms)
-        if expressions is None:
+        found = concepts(query, expand=self.settings.expand_synonyms)
+        if not found:
             return []
-        every, any_ = expressions
         weight = self.settings.title_weight
-        if every is not None:
-            rows = self.store.lexical_search(every, depth=depth, title_weight=weight)
-            if len(rows) >= depth or every == any_:
+        if len(found) <= AND_FIRST_MAX_CONCEPTS:
+            rows = self.store.lexical_search(found, mode="all", depth=depth, title_weight=weight)
+            if len(rows) >= depth or len(found) == 1:
                 return rows
-        # Too few passages hold every concept: rank by BM25 over any concept instead.
-        return self.store.lexical_search(any_, depth=depth, title_weight=weight)
+        # Too few passages hold every concept: rank the passages holding any rare concept.
+        return self.store.lexical_search(
+            found, mode="any", anchors=self.anchors(found), depth=depth, title_weight=weight
+        )
+
+    def anchors(self, found: list[list[tuple[str, ...]]]) -> list[list[tuple[str, ...]]]:
+        """The rarest concepts, together in at most ``ANCHOR_ROWS`` passages; [] if all are."""
+        keyed = {_group(alternatives): alternatives for alternatives in found}
+        counts = {group: self._count(group, keyed[group]) for group in keyed}
+        anchors: list[str] = []
+        total = 0
+        for group in sorted(keyed, key=lambda g: (counts[g], g)):
+            if anchors and total + counts[group] > ANCHOR_ROWS:
+                break
+            anchors.append(group)
+            total += counts[group]
+        if len(anchors) == len(keyed):
+            return []
+        return [keyed[group] for group in anchors]
+
+    def _count(self, group: str, alternatives: list[tuple[str, ...]]) -> int:
+        with self._lock:
+            if group in self._counts:
+                self._counts.move_to_end(group)
+                return self._counts[group]
+        count = self.store.lexical_count([alternatives])
+        with self._lock:
+            self._counts[group] = count
+            if len(self._counts) > COUNT_CACHE:
+                self._counts.popitem(last=False)
+        return count

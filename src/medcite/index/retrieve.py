@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import Protocol
 
 import numpy as np
@@ -53,6 +54,7 @@ class HybridRetriever:
         self.settings = settings.index
         self.lexical = LexicalSearcher(store, settings.index)
         self.dense = DenseSearcher(store, embedder if embedder is not None else MiniLMEmbedder())
+        self._pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="medcite-lexical")
 
     def search(self, query: str, k: int = 10, filters: SearchFilters | None = None) -> list[Hit]:
         """The ``k`` best passages for ``query`` (never from retracted sources).
@@ -63,10 +65,13 @@ class HybridRetriever:
         query = query[:MAX_QUERY_CHARS]
         if k <= 0 or not query.strip():
             return []
-        lexical = self.lexical.search(query, self.settings.lexical_depth)
+        # Lexical search runs in a worker thread while this one embeds and searches vectors:
+        # SQLite, onnxruntime and numpy all release the GIL, so the two overlap.
+        pending = self._pool.submit(self.lexical.search, query, self.settings.lexical_depth)
         vector = self.dense.embed_query(query) if self.dense.available else None
         depth = self.settings.dense_depth
         dense = [] if vector is None else self.dense.search_vector(vector, depth)
+        lexical = pending.result()
         allowed = self.store.allowed_sources(
             sorted({r.source_id for r in lexical} | {m.source_id for m in dense}), filters
         )

@@ -45,7 +45,8 @@ def read_document(path: Path) -> Document:
     Raises:
         MalformedSourceError: missing or invalid metadata, or no text.
     """
-    text = path.read_text(encoding="utf-8", errors="replace")
+    # NUL bytes are not text (and PostgreSQL refuses them in text columns): drop them.
+    text = path.read_text(encoding="utf-8", errors="replace").replace("\x00", "")
     if path.suffix.lower() in {".html", ".htm"}:
         meta, sections = _parse_html(text, path)
     else:

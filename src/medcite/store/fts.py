@@ -39,3 +39,13 @@ def bulk_indexing(connection: Connection) -> Iterator[None]:
     yield
     connection.execute(_INDEX_AFTER, {"after": after})
     connection.execute(text("DELETE FROM fts_pause"))
+
+
+def count_matches(session: Session, expr: str) -> int:
+    """How many passages match an FTS5 expression (cheap: no ranking); 0 off SQLite."""
+    if session.get_bind().dialect.name != "sqlite":
+        return 0
+    found = session.execute(
+        text("SELECT count(*) FROM passages_fts WHERE passages_fts MATCH :expr"), {"expr": expr}
+    ).scalar_one()
+    return int(found)

@@ -1,14 +1,17 @@
-"""Full-text search over passages (SQLite FTS5) and the filters shared by every retriever.
+"""Full-text search over passages and the filters shared by every retriever.
 
-Callers pass an FTS5 MATCH expression they built from their own tokens (see
-``medcite.index.lexical``); nothing here interpolates user text into SQL.
+Callers describe a query as *concepts*: each concept is a list of alternative word sequences
+(see ``medcite.index.lexical``). SQLite runs it as an FTS5 MATCH expression of quoted phrases
+ranked by BM25; PostgreSQL as a ``tsquery`` built from ``plainto_tsquery``/``phraseto_tsquery``
+ranked by ``ts_rank_cd`` (``medcite.store.pg_search``). Words are always bound parameters or
+quoted FTS5 strings: nothing here interpolates user text into SQL or query syntax.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import Literal, TypeVar
 
 from sqlalchemy import Select, select, text
 from sqlalchemy.exc import OperationalError
@@ -22,11 +25,16 @@ from medcite.types import Passage, SearchFilters, Source
 Row = TypeVar("Row", SourceRow, PassageRow)
 T = TypeVar("T")
 
+Concepts = Sequence[Sequence[tuple[str, ...]]]
+"""A query: every concept is a list of alternative word sequences (phrases)."""
+LexicalMode = Literal["all", "any"]
+"""Whether a passage must hold every concept or at least one."""
+
 _FTS_QUERY = text(
     """
     WITH matched AS (
-        SELECT rowid, rank FROM passages_fts
-        WHERE passages_fts MATCH :expr AND rank MATCH :ranking
+        SELECT rowid, bm25(passages_fts, :title_weight, 1.0) AS rank FROM passages_fts
+        WHERE passages_fts MATCH :expr
         ORDER BY rank LIMIT :depth
     )
     SELECT p.id AS passage_id, p.source_id AS source_id, -matched.rank AS score
@@ -45,10 +53,94 @@ class LexicalRow:
     score: float
 
 
+def lexical_search(
+    session: Session, concepts: Concepts, *, mode: LexicalMode, depth: int,
+    title_weight: float, anchors: Concepts = (),
+) -> list[LexicalRow]:
+    """Passages holding all (or any) of the ``concepts``, best first (ties by passage id).
+
+    Args:
+        session: An open session on the store.
+        concepts: The query, as lists of alternative word sequences; empty ones are ignored.
+        mode: ``"all"``: every concept must match; ``"any"``: at least one.
+        depth: Most rows returned.
+        title_weight: Weight of source-title words relative to passage text (1.0).
+        anchors: If given, only passages holding at least one of these concepts are ranked
+            (a cheap pre-filter on rare concepts; ranking still uses every concept).
+
+    Raises:
+        ConfigurationError: The store is neither SQLite nor PostgreSQL.
+    """
+    concepts, anchors = _clean(concepts), _clean(anchors)
+    if not concepts or depth <= 0:
+        return []
+    dialect = _dialect(session)
+    if dialect == "postgresql":
+        from medcite.store import pg_search  # only PostgreSQL stores need it
+
+        return pg_search.tsquery_search(
+            session, concepts, mode=mode, depth=depth, title_weight=title_weight, anchors=anchors
+        )
+    expr = fts5_expression(concepts, mode)
+    if anchors:
+        expr = f"({fts5_expression(anchors, 'any')}) AND ({expr})"
+    return fts_search(session, expr, depth=depth, title_weight=title_weight)
+
+
+def count_matches(session: Session, concepts: Concepts) -> int:
+    """How many passages hold at least one of the ``concepts`` (no ranking, so cheap)."""
+    concepts = _clean(concepts)
+    if not concepts:
+        return 0
+    if _dialect(session) == "postgresql":
+        from medcite.store import pg_search
+
+        return pg_search.count_matches(session, concepts)
+    found = session.execute(
+        text("SELECT count(*) FROM passages_fts WHERE passages_fts MATCH :expr"),
+        {"expr": fts5_expression(concepts, "any")},
+    ).scalar_one()
+    return int(found)
+
+
+def _clean(concepts: Concepts) -> list[list[tuple[str, ...]]]:
+    groups = [[words for words in group if words] for group in concepts]
+    return [group for group in groups if group]
+
+
+def _dialect(session: Session) -> str:
+    dialect = session.get_bind().dialect.name
+    if dialect not in ("sqlite", "postgresql"):
+        raise ConfigurationError(
+            f"full-text search is not available on {dialect}",
+            hint="use a sqlite:// or postgresql:// database URL",
+        )
+    return dialect
+
+
+def _phrase(words: tuple[str, ...]) -> str:
+    # Doubling a quote is FTS5's escape: whatever the words hold, the string stays one phrase.
+    return '"' + " ".join(words).replace('"', '""') + '"'
+
+
+def _group(alternatives: Sequence[tuple[str, ...]]) -> str:
+    phrases = [_phrase(a) for a in alternatives]
+    return phrases[0] if len(phrases) == 1 else "(" + " OR ".join(phrases) + ")"
+
+
+def fts5_expression(concepts: Concepts, mode: LexicalMode) -> str:
+    """The FTS5 MATCH expression of ``concepts``: quoted phrases, OR within a concept,
+    AND (``mode="all"``) or OR (``mode="any"``) between concepts."""
+    joiner = " AND " if mode == "all" else " OR "
+    return joiner.join(_group(alternatives) for alternatives in concepts)
+
+
 def fts_search(
     session: Session, expr: str, *, depth: int, title_weight: float
 ) -> list[LexicalRow]:
     """Passages matching an FTS5 expression, best BM25 first (ties by passage id).
+
+    Prefer :func:`lexical_search`, which works on every database.
 
     Args:
         session: An open session on a SQLite store.
@@ -57,17 +149,18 @@ def fts_search(
         title_weight: BM25 weight of the title column (the text column weighs 1.0).
 
     Raises:
-        ConfigurationError: The store is not SQLite (PostgreSQL full text is not built yet).
+        ConfigurationError: The store is not SQLite (FTS5 expressions are SQLite's own).
     """
     if session.get_bind().dialect.name != "sqlite":
         raise ConfigurationError(
-            "lexical search needs the SQLite store for now",
-            hint="PostgreSQL full-text search (tsvector) is planned; use a sqlite:// URL",
+            "FTS5 expressions only run on the SQLite store",
+            hint="pass the query as concepts (Store.lexical_search) to search any database",
         )
-    # Both the column weights and the expression are bound parameters, never spliced in.
-    ranking = f"bm25({float(title_weight)!r}, 1.0)"
+    # Both the title weight and the expression are bound parameters, never spliced in.
+    # ORDER BY bm25(...) is faster here than FTS5's "rank MATCH" configuration.
+    params = {"expr": expr, "title_weight": float(title_weight), "depth": depth}
     try:
-        rows = session.execute(_FTS_QUERY, {"expr": expr, "ranking": ranking, "depth": depth})
+        rows = session.execute(_FTS_QUERY, params)
     except OperationalError as exc:  # a malformed expression: a bug in the query builder
         raise ValueError(f"invalid FTS5 expression {expr!r}: {exc.orig}") from exc
     return [LexicalRow(r.passage_id, r.source_id, float(r.score)) for r in rows]

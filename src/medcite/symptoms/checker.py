@@ -126,7 +126,7 @@ def _rank_rare(findings: list[Finding], config: SymptomsSettings) -> list[RareSc
     hpo_only = [f for f in findings if f.id.startswith("HP:") and f.present]
     if not config.rare_diseases or not hpo_only:
         return []
-    model = rare_model()
+    model = rare_model(config.hpo_annotations)
     observed = {t for f in findings if f.present and f.hpo_id and (t := parse_id(f.hpo_id))}
     excluded = {t for f in findings
                 if not f.present and f.hpo_id and (t := parse_id(f.hpo_id))}

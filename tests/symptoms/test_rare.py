@@ -1,0 +1,104 @@
+"""The rare-disease ranking on a small ontology: ancestors, specific terms, absent findings,
+frequencies and the calibration that keeps big annotation sets from winning by volume."""
+
+from __future__ import annotations
+
+import pytest
+
+from medcite.symptoms.hpo import (
+    AnnotationFrequencies,
+    Disease,
+    Frequency,
+    HpoIndex,
+    build_index,
+)
+from medcite.symptoms.rare import RareModel, feature_frequency
+
+# HP:0000001 All > HP:0000118 Phenotypic abnormality > ...
+NAMES = {1: "All", 118: "Phenotypic abnormality", 10: "Abnormality of the eye",
+         11: "Cataract", 12: "Glaucoma", 20: "Seizure", 21: "Focal-onset seizure",
+         22: "Absence seizure", 30: "Short stature", 40: "Hearing impairment"}
+PARENTS = {1: (), 118: (1,), 10: (118,), 11: (10,), 12: (10,), 20: (118,), 21: (20,),
+           22: (20,), 30: (118,), 40: (118,)}
+EYE, EPILEPSY, ABSENCE, SYNDROME = "OMIM:100001", "OMIM:100002", "OMIM:100003", "OMIM:100004"
+DISEASES = [
+    Disease(EYE, "Cataract with short stature", frozenset({11, 30})),
+    Disease(EPILEPSY, "Epilepsy", frozenset({20})),
+    Disease(ABSENCE, "Absence epilepsy", frozenset({22})),
+    Disease(SYNDROME, "Everything syndrome", frozenset({11, 12, 21, 22, 30, 40})),
+    *[Disease(f"OMIM:2000{i:02d}", f"Deafness {i}", frozenset({40})) for i in range(8)],
+]
+
+
+@pytest.fixture(scope="module")
+def hpo() -> HpoIndex:
+    return build_index("test", NAMES, PARENTS, DISEASES)
+
+
+def ranked(model: RareModel, observed: set[int], excluded: set[int] | None = None) -> list[str]:
+    return [r.id for r in model.rank(observed, excluded, limit=len(DISEASES))]
+
+
+def test_a_more_specific_finding_counts_for_the_annotated_broader_term(hpo: HpoIndex) -> None:
+    # Epilepsy is annotated with "Seizure"; the patient has a focal-onset seizure.
+    order = ranked(RareModel(hpo), {21})
+    assert order.index(EPILEPSY) < order.index(EYE)
+    top = RareModel(hpo).rank({21}, limit=len(DISEASES))
+    assert 21 in next(r for r in top if r.id == EPILEPSY).supporting
+
+
+def test_a_finding_counts_for_its_ancestors(hpo: HpoIndex) -> None:
+    # The eye disease is annotated with "Cataract"; the patient reports an eye abnormality.
+    order = ranked(RareModel(hpo), {10})
+    assert order.index(EYE) < order.index(EPILEPSY)
+
+
+def test_an_exact_match_beats_a_match_on_a_broad_ancestor(hpo: HpoIndex) -> None:
+    model = RareModel(hpo)
+    lr = model.observed_log_lr(22)
+    positions = {d.id: i for i, d in enumerate(hpo.diseases)}
+    assert lr[positions[ABSENCE]] > lr[positions[EPILEPSY]] > lr[positions[EYE]]
+
+
+def test_an_excluded_annotated_finding_lowers_that_disease_only(hpo: HpoIndex) -> None:
+    model = RareModel(hpo)
+    before = model.scores({30}, set())
+    after = model.scores({30}, {11})  # no cataract
+    positions = {d.id: i for i, d in enumerate(hpo.diseases)}
+    assert after[positions[EYE]] < before[positions[EYE]]
+    assert after[positions[EPILEPSY]] == before[positions[EPILEPSY]]
+    eye = next(r for r in model.rank({30}, {11}, limit=len(DISEASES)) if r.id == EYE)
+    assert eye.opposing == (11,)
+
+
+def test_a_big_annotation_set_does_not_win_by_volume(hpo: HpoIndex) -> None:
+    # Both diseases explain cataract and short stature; the syndrome also has four more features,
+    # so it matches a typical finding better and that is taken off (every term is "typical" in
+    # this small ontology; with hpo3 the terms of at least 20 diseases are).
+    assert ranked(RareModel(hpo, calibration_min_diseases=1), {11, 30})[0] == EYE
+    assert ranked(RareModel(hpo, calibration_min_diseases=100), {11, 30})[0] == SYNDROME
+
+
+def test_frequencies_make_a_frequent_feature_stronger_evidence(hpo: HpoIndex) -> None:
+    positions = {d.id: i for i, d in enumerate(hpo.diseases)}
+    rare_in_eye = AnnotationFrequencies("test", {
+        (EYE, 11): Frequency(1 / 40, 40), (SYNDROME, 11): Frequency(38 / 40, 40)})
+    plain, weighted = RareModel(hpo).scores({11}, set()), RareModel(hpo, rare_in_eye).scores(
+        {11}, set())
+    gap = positions[SYNDROME], positions[EYE]
+    assert weighted[gap[0]] - weighted[gap[1]] > plain[gap[0]] - plain[gap[1]]
+
+
+def test_small_series_say_less_than_large_ones() -> None:
+    assert feature_frequency(None) == 0.5
+    assert 0.5 < feature_frequency(Frequency(1.0, 1)) < feature_frequency(Frequency(1.0, 100))
+    assert 0 < feature_frequency(Frequency(0.0, 100)) < 0.1
+    assert feature_frequency(Frequency(0.895)) == 0.895  # an HPO frequency class, no counts
+
+
+def test_ranking_is_deterministic_and_probabilities_sum_to_one(hpo: HpoIndex) -> None:
+    model = RareModel(hpo)
+    everything = model.rank({40}, limit=len(DISEASES))
+    assert [r.id for r in everything] == [r.id for r in model.rank({40}, limit=len(DISEASES))]
+    assert sum(r.probability for r in everything) == pytest.approx(1.0)
+    assert model.labels((11, 999)) == ["Cataract (HP:0000011)"]
