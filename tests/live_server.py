@@ -1,13 +1,15 @@
 """Real servers and a real browser for the web tests: uvicorn in a thread, Debian chromium.
 
 ``serve(app)`` runs an ASGI app with uvicorn on 127.0.0.1 (a free port) in a background thread
-and yields its base URL; ``copy_store`` gives a test its own copy of a SQLite store.
+and yields its base URL; ``copy_store`` gives a test its own copy of a SQLite store;
+``free_port`` and ``wait_until_serving`` help tests that start ``medcite serve`` itself.
 """
 
 from __future__ import annotations
 
 import socket
 import sqlite3
+import subprocess
 import threading
 import time
 from collections.abc import Iterator
@@ -15,6 +17,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import httpx
 import uvicorn
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -58,3 +61,24 @@ def copy_store(source: Path, home: Path) -> Path:
     src.close()
     dst.close()
     return target
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that was free a moment ago (for a server in a subprocess)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def wait_until_serving(url: str, server: subprocess.Popen[bytes], seconds: float = 90) -> None:
+    """Wait until ``url`` answers 200; fails if the server process exits first."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        assert server.poll() is None, f"medcite serve exited with {server.returncode}"
+        try:
+            if httpx.get(url, timeout=2).status_code == 200:
+                return
+        except httpx.TransportError:
+            time.sleep(0.2)
+    raise AssertionError("medcite serve did not start")

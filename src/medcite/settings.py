@@ -302,6 +302,11 @@ class IndexSettings(BaseModel):
     embed_on_ingest: bool = Field(
         default=True, description="Embed new passages after ingest (the CLI's --no-embed skips)."
     )
+    embed_threads: int = Field(
+        default=0, ge=0, le=256,
+        description="onnxruntime threads per embedding model; 0: one per core (`medcite serve "
+        "--workers N` then gives each worker cores / N).",
+    )
     embed_batch_size: int = Field(
         default=64, ge=1, le=4096, description="Passages per embedding call and per commit."
     )

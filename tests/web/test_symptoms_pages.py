@@ -9,10 +9,8 @@ from __future__ import annotations
 
 import base64
 import re
-import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +19,7 @@ import pytest
 from symptoms_kit import EMERGENCY_TEXT, TEXT, main_of, patient, start, state_of, walk
 from web_kit import assert_secured, csrf_token, tags
 
-from live_server import copy_store
+from live_server import copy_store, free_port, wait_until_serving
 from medcite.settings import Settings
 from medcite.web.symptom_session import SessionTokens, SymptomSession
 
@@ -223,31 +221,12 @@ def test_R_SC_7_a_session_stores_nothing(live_server: Any) -> None:
 # --- R-AUD-2: the server log of `medcite serve` after a scripted session -----------------------
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-def _wait(url: str, server: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + 90
-    while time.monotonic() < deadline:
-        assert server.poll() is None, f"medcite serve exited with {server.returncode}"
-        try:
-            if httpx.get(url, timeout=2).status_code == 200:
-                return
-        except httpx.TransportError:
-            time.sleep(0.2)
-    raise AssertionError("medcite serve did not start")
-
-
 def test_R_AUD_2_free_text_and_session_tokens_never_reach_the_server_log(
     starter_settings: Settings, tmp_path: Path
 ) -> None:
     home = tmp_path / "home"
     copy_store(starter_settings.home / "medcite.db", home)
-    port = _free_port()
+    port = free_port()
     log = tmp_path / "server.log"
     words = "quixotic headache and fever since tuesday, no rash"
     with log.open("wb") as sink:
@@ -257,7 +236,7 @@ def test_R_AUD_2_free_text_and_session_tokens_never_reach_the_server_log(
         )
         base = f"http://127.0.0.1:{port}"
         try:
-            _wait(base + "/symptoms", server)
+            wait_until_serving(base + "/symptoms", server)
             with httpx.Client(base_url=base, timeout=120) as client:
                 done = walk(client, start(client, words, age="37"))
                 client.post("/api/v1/symptoms", json={"text": words, "answers": {"f:cough": "no"}})

@@ -53,7 +53,8 @@ class HybridRetriever:
         self.store = store
         self.settings = settings.index
         self.lexical = LexicalSearcher(store, settings.index)
-        self.dense = DenseSearcher(store, embedder if embedder is not None else MiniLMEmbedder())
+        self.dense = DenseSearcher(store, embedder if embedder is not None else MiniLMEmbedder(
+            threads=settings.index.embed_threads))
         self._pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="medcite-lexical")
 
     def search(self, query: str, k: int = 10, filters: SearchFilters | None = None) -> list[Hit]:

@@ -120,10 +120,13 @@ class NumpyVectorIndex:
     def _candidates(self, bits: npt.NDArray[np.uint64], query: npt.NDArray[np.float32],
                     depth: int) -> npt.NDArray[np.intp] | None:
         wanted = max(depth * PREFILTER_FACTOR, PREFILTER_MIN_CANDIDATES)
-        if wanted >= len(bits):
+        if wanted >= bits.shape[1]:
             return None
         code = np.packbits(query > 0).view(np.uint64)
-        distance = np.bitwise_count(bits ^ code).sum(axis=1, dtype=np.uint16)
+        # bits is word-major (one row per 64-bit word): a few long vector operations.
+        distance = np.bitwise_count(bits[0] ^ code[0]).astype(np.uint16)
+        for word in range(1, len(code)):
+            distance += np.bitwise_count(bits[word] ^ code[word])
         return np.sort(np.argpartition(distance, wanted - 1)[:wanted])
 
     def similarities(
@@ -174,5 +177,5 @@ class NumpyVectorIndex:
         data = self.store.load_vectors(self.model, self.dim)
         bits = None
         if len(data.passage_ids) >= self.prefilter_min and self.dim % 64 == 0:
-            bits = np.packbits(data.matrix > 0, axis=1).view(np.uint64)
+            bits = np.ascontiguousarray(np.packbits(data.matrix > 0, axis=1).view(np.uint64).T)
         return data, {pid: i for i, pid in enumerate(data.passage_ids)}, bits

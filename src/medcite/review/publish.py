@@ -95,7 +95,8 @@ class Library:
              embedder: Embedder | None = None) -> Library:
         """Open the store (migrated) and build the retriever, related index and topic catalog."""
         store = store if store is not None else Store.open(settings)
-        embedder = SharedEmbedder(embedder if embedder is not None else MiniLMEmbedder())
+        embedder = SharedEmbedder(embedder if embedder is not None else MiniLMEmbedder(
+            threads=settings.index.embed_threads))
         return cls(
             store=store,
             retriever=HybridRetriever(store, settings, embedder=embedder),

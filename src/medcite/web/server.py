@@ -11,6 +11,7 @@ Example:
 
 from __future__ import annotations
 
+import os
 import secrets
 
 import uvicorn
@@ -44,7 +45,12 @@ def shared_secret(settings: Settings) -> Settings:
 
 
 def run(settings: Settings, *, host: str, port: int, workers: int = 1) -> None:
-    """Serve until interrupted (Ctrl-C)."""
+    """Serve until interrupted (Ctrl-C). Several workers share the cores: unless set, each
+    worker's embedding model gets cores / workers threads instead of one per core."""
+    if workers > 1 and settings.index.embed_threads == 0:
+        threads = max(1, (os.cpu_count() or 1) // workers)
+        index = settings.index.model_copy(update={"embed_threads": threads})
+        settings = settings.model_copy(update={"index": index})
     config = uvicorn.Config(
         AppFactory(shared_secret(settings)), factory=True, host=host, port=port,
         workers=workers, log_level="info", proxy_headers=True, server_header=False,
