@@ -37,14 +37,13 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from docs_section import write_section
 from rich.console import Console
 from rich.table import Table
 
 ROOT = Path(__file__).resolve().parent.parent
 CACHE = ROOT / "bench" / ".cache" / "load-starter"
 RESULTS = ROOT / "bench" / "results" / "load.json"
-DOCS = ROOT / "docs" / "benchmarks.md"
-MARK_START, MARK_END = "<!-- load:start -->", "<!-- load:end -->"
 LEVELS = (1, 8, 32)
 PAGE_REQUESTS = {1: 200, 8: 800, 32: 1600}
 ASK_REQUESTS = {1: 20, 8: 64, 32: 128}
@@ -264,14 +263,7 @@ def write_markdown(results: dict[str, Any]) -> None:
             f"({'met' if s['article_goal_met' + suffix] else 'not met'}), ask p95 "
             f"{s['ask_p95_ms_c8' + suffix]:.0f} ms "
             f"({'met' if s['ask_goal_met' + suffix] else 'not met'}).")
-    body = "\n".join([MARK_START, *lines, MARK_END])
-    old = DOCS.read_text() if DOCS.exists() else ""
-    if MARK_START in old and MARK_END in old:
-        head, rest = old.split(MARK_START, 1)
-        body = head + body + rest.split(MARK_END, 1)[1]
-    else:
-        body = old.rstrip("\n") + "\n\n" + body if old else body
-    DOCS.write_text(body.rstrip("\n") + "\n")
+    write_section("load", lines)
 
 
 def run_server(source: Path, workers: int, scale: float) -> list[Level]:

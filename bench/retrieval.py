@@ -32,6 +32,7 @@ from rich.console import Console
 from sqlalchemy import text as sql
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from docs_section import write_section  # noqa: E402
 from retrieval_data import LOADERS, ROOT, BenchDoc, CachedEmbedder, Dataset  # noqa: E402
 
 from medcite.index.embed_pipeline import embed_missing, embedding_text  # noqa: E402
@@ -44,11 +45,9 @@ from medcite.store import Store  # noqa: E402
 from medcite.types import DocSection, Document, Source, SourceKind  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results"
-DOCS = ROOT / "docs" / "benchmarks.md"
 DEPTH = 100  # Recall@100 needs 100 results per query
 PASSAGE_CHARS = 20_000  # one passage per benchmark document: qrels are per document
 Ranker = Callable[[str], list[str]]
-MARK_START, MARK_END = "<!-- retrieval:start -->", "<!-- retrieval:end -->"
 console = Console(highlight=False)
 
 
@@ -231,13 +230,7 @@ def write_markdown() -> None:
                 if system in r:
                     lines.append(f"| {r['dataset']} | {r['passages']} | {system} "
                                  f"| {r[system]['p50_ms']:.1f} | {r[system]['p95_ms']:.1f} |")
-    body = "\n".join([MARK_START, *lines, MARK_END])
-    old = DOCS.read_text() if DOCS.exists() else ""
-    if MARK_START in old and MARK_END in old:  # keep whatever else the page holds
-        head, rest = old.split(MARK_START, 1)
-        body = head + body + rest.split(MARK_END, 1)[1]
-    DOCS.parent.mkdir(exist_ok=True)
-    DOCS.write_text(body.rstrip("\n") + "\n")
+    write_section("retrieval", lines)
 
 
 def run(name: str, limit: int | None, prefilter: bool = False) -> dict[str, Any]:

@@ -38,6 +38,7 @@ from sqlalchemy import text
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent / "tests"))
+from docs_section import write_section  # noqa: E402
 from retrieval_data import load_medquad  # noqa: E402
 
 from ingest import pubmed_files  # noqa: E402
@@ -52,8 +53,6 @@ from medcite.store import Store  # noqa: E402
 from medcite.types import Audience, Document  # noqa: E402
 
 RESULTS = HERE / "results" / "scale.json"
-DOCS = HERE.parent / "docs" / "benchmarks.md"
-START, END = "<!-- scale:start -->", "<!-- scale:end -->"
 console = Console()
 
 
@@ -174,7 +173,7 @@ def main() -> None:
 
 def write_markdown(results: dict[str, Any]) -> None:
     """The "Scale" section of docs/benchmarks.md, between its markers."""
-    lines = [START, "# Scale: SQLite vs PostgreSQL (`bench/scale.py`)", "",
+    lines = ["# Scale: SQLite vs PostgreSQL (`bench/scale.py`)", "",
              results["how"], "",
              f"{results['replicas']} cop{'y' if results['replicas'] == 1 else 'ies'} of the "
              f"citations; {results['queries']} MedQuAD questions; one query at a time.", "",
@@ -190,14 +189,7 @@ def write_markdown(results: dict[str, Any]) -> None:
                          f"| {r['ask']['p50_ms']} / {r['ask']['p95_ms']} |")
     if results.get("note"):
         lines += ["", f"Note: {results['note']}"]
-    body = "\n".join([*lines, END])
-    old = DOCS.read_text() if DOCS.exists() else ""
-    if START in old and END in old:
-        head, rest = old.split(START, 1)
-        body = head + body + rest.split(END, 1)[1]
-    else:
-        body = old.rstrip("\n") + "\n\n" + body
-    DOCS.write_text(body.rstrip("\n") + "\n")
+    write_section("scale", lines)
 
 
 def _print(results: dict[str, Any]) -> None:

@@ -36,14 +36,13 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from docs_section import write_section
 
 from medcite.symptoms.hpo import HpoIndex, load_frequencies, load_hpo, parse_id
 from medcite.symptoms.rare import RareModel
 
 DATA = Path("/work/shared/bench/phenopacket-store")
 OUT = Path(__file__).parent / "results" / "symptoms-phenopackets.json"
-DOCS = Path(__file__).parent.parent / "docs" / "benchmarks.md"
-MARK_START, MARK_END = "<!-- symptoms:start -->", "<!-- symptoms:end -->"
 CUTOFFS = (1, 3, 10)
 GOAL = (0.60, 0.85)  # top-1, top-10 pessimistic, on rankable cases (issue 7)
 
@@ -207,14 +206,7 @@ def write_markdown(results: dict[str, Any]) -> None:
     lines += ["", f"Goal (issue 7): top-1 >= {GOAL[0]} and top-10 >= {GOAL[1]} pessimistic. "
               f"medcite as installed: {mine['top1']:.3f} / {mine['top10']:.3f} "
               f"({'met' if met else 'not met'}).", "", *NOTES]
-    body = "\n".join([MARK_START, *lines, MARK_END])
-    old = DOCS.read_text() if DOCS.exists() else ""
-    if MARK_START in old and MARK_END in old:
-        head, rest = old.split(MARK_START, 1)
-        body = head + body + rest.split(MARK_END, 1)[1]
-    else:
-        body = old.rstrip("\n") + "\n\n" + body if old else body
-    DOCS.write_text(body.rstrip("\n") + "\n")
+    write_section("symptoms", lines)
 
 
 def main() -> None:
