@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from typing import Any
 
 from medcite.answer.cite import cite
 from medcite.answer.compose import compose
@@ -97,18 +98,12 @@ def ask(
         return _abstain(text, audience, analysis, flags, evidence,
                         "No stored passage states an answer to this question.", settings)
     return Answer(
-        question=text,
-        audience=audience,
-        analysis=analysis,
-        red_flags=flags,
-        urgent_notice=_notice(flags, audience, settings),
+        **_framing(text, audience, analysis, flags, settings),
         sections=sections,
         citations=citations,
         abstained=False,
         readability_grade=readability(sections) if audience is Audience.PATIENT else None,
         generator=used,
-        disclaimer=disclaimer(audience, emergency_number=settings.answer.emergency_number),
-        settings_digest=settings.digest,
     )
 
 
@@ -138,12 +133,23 @@ def _compose(
     return generated, generator.name
 
 
-def _notice(flags: list[RedFlag], audience: Audience, settings: Settings) -> str | None:
-    return urgent_notice(
-        flags, audience,
-        emergency_number=settings.answer.emergency_number,
-        crisis_line=settings.answer.crisis_line,
-    )
+def _framing(text: str, audience: Audience, analysis: QuestionAnalysis, flags: list[RedFlag],
+             settings: Settings) -> dict[str, Any]:
+    """What every answer carries, abstaining or not: the question, red flags and urgent
+    notice, the disclaimer and the settings digest."""
+    return {
+        "question": text,
+        "audience": audience,
+        "analysis": analysis,
+        "red_flags": flags,
+        "urgent_notice": urgent_notice(
+            flags, audience,
+            emergency_number=settings.answer.emergency_number,
+            crisis_line=settings.answer.crisis_line,
+        ),
+        "disclaimer": disclaimer(audience, emergency_number=settings.answer.emergency_number),
+        "settings_digest": settings.digest,
+    }
 
 
 def _abstain(
@@ -159,16 +165,10 @@ def _abstain(
     for item in evidence:
         closest.setdefault(item.source.id, item.source)
     return Answer(
-        question=text,
-        audience=audience,
-        analysis=analysis,
-        red_flags=flags,
-        urgent_notice=_notice(flags, audience, settings),
+        **_framing(text, audience, analysis, flags, settings),
         abstained=True,
         abstain_reason=reason,
         closest_sources=list(closest.values())[:_CLOSEST],
-        disclaimer=disclaimer(audience, emergency_number=settings.answer.emergency_number),
-        settings_digest=settings.digest,
     )
 
 
