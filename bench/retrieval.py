@@ -297,7 +297,8 @@ def run_scale(name: str, limit: int | None) -> dict[str, Any]:
                                   "queries": len(data.queries), "store": scale_store.__doc__}
         settings = Settings(home=Path(home))
         result["medcite"] = latency(medcite_ranker(store, settings, embedder), data)
-        lexical = settings.model_copy(update={"index": IndexSettings(dense_weight=0.0)})
+        lexical = settings.model_copy(
+            update={"index": IndexSettings(dense_weight=0.0, dense_weight_flat=0.0)})
         retriever = HybridRetriever(store, lexical, embedder=embedder)
         retriever.dense.index = _NoVectors()
         result["medcite_lexical"] = latency(

@@ -150,11 +150,13 @@ class AnswerSettings(BaseModel):
 
     emergency_number: str = Field(
         default="911", min_length=1, max_length=20,
-        description="Emergency number shown in urgent-care notices (e.g. 911, 999, 112).",
+        description="Emergency number shown in urgent-care notices (e.g. 911, 999, 112) and "
+        "named in every red-flag and triage advice text.",
     )
     crisis_line: str = Field(
         default="988", min_length=1, max_length=40,
-        description="Suicide and crisis line shown when a question mentions self-harm.",
+        description="Suicide and crisis line shown when a question or the symptom checker "
+        "finds self-harm or suicide (red flags marked crisis).",
     )
     max_question_chars: int = Field(
         default=2000, ge=10, le=100_000, description="Longest question accepted (413 above)."
@@ -334,6 +336,12 @@ class IndexSettings(BaseModel):
         default=0.3, ge=0, le=1,
         description="Share of the dense score in fusion; 0.3 measured best on SciFact, "
         "NFCorpus and BioASQ (docs/benchmarks.md).",
+    )
+    dense_weight_flat: float = Field(
+        default=0.7, ge=0, le=1,
+        description="Dense share when the lexical scores are flat (the 5th BM25 score near the "
+        "1st: words alone cannot tell the candidates apart); equal to dense_weight turns the "
+        "adaptation off (docs/benchmarks.md).",
     )
     feedback_passages: int = Field(
         default=0, ge=0, le=50,

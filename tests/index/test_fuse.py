@@ -5,6 +5,7 @@ from __future__ import annotations
 from medcite.index.fuse import (
     RRF_K,
     Scored,
+    adaptive_dense_weight,
     evidence_prior,
     group_by_source,
     reciprocal_rank_fusion,
@@ -47,3 +48,18 @@ def test_ties_are_broken_by_passage_id() -> None:
     items = [Scored("z#0", "z", 1.0), Scored("m#0", "m", 1.0), Scored("a#0", "a", 1.0)]
     assert [s.passage_id for s in group_by_source(items, k=3, per_source=1)] == [
         "a#0", "m#0", "z#0"]
+
+
+def test_flat_lexical_scores_shift_fusion_towards_dense() -> None:
+    steep = [10.0, 6.0, 4.0, 3.0, 2.0, 1.0]  # words single out the best candidates
+    flat = [10.0, 9.9, 9.8, 9.7, 9.6, 9.5]  # every candidate shares the query's words
+    assert adaptive_dense_weight(steep, 0.3, 0.7) == 0.3
+    assert adaptive_dense_weight(flat, 0.3, 0.7) == 0.7
+    middling = adaptive_dense_weight([10.0, 9.0, 8.5, 8.0, 7.75], 0.3, 0.7)
+    assert 0.3 < middling < 0.7
+
+
+def test_adaptive_fusion_is_off_when_both_weights_are_equal_or_lists_are_short() -> None:
+    assert adaptive_dense_weight([1.0] * 10, 0.4, 0.4) == 0.4
+    assert adaptive_dense_weight([1.0, 1.0], 0.3, 0.7) == 0.3
+    assert adaptive_dense_weight([], 0.3, 0.7) == 0.3

@@ -30,6 +30,10 @@ STUDY_TYPE_PRIOR: Mapping[str, float] = {
 KIND_PRIOR: Mapping[str, float] = {"guideline": 1.0, "patient_info": 0.6, "research": 0.3}
 # Recency: full credit for the last RECENT_YEARS, none after STALE_YEARS, linear between.
 RECENT_YEARS, STALE_YEARS = 5, 20
+# Query-adaptive fusion: the ratio of the FLAT_RANK-th to the best BM25 score says how well the
+# words separate the candidates; from FLAT_LOW to FLAT_HIGH the dense share moves from its low
+# to its high value. medcite's own heuristic, measured on four benchmarks (docs/benchmarks.md).
+FLAT_RANK, FLAT_LOW, FLAT_HIGH = 5, 0.6, 0.95
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +61,20 @@ def reciprocal_rank_fusion(
         for rank, item in enumerate(ranking, start=1):
             fused[item] = fused.get(item, 0.0) + weight / (k + rank)
     return fused
+
+
+def adaptive_dense_weight(lexical_scores: Sequence[float], low: float, high: float) -> float:
+    """The dense share of a fusion: ``low``, rising to ``high`` when the lexical scores are flat.
+
+    Flat scores (the 5th close to the 1st) mean the words cannot tell the candidates apart,
+    as with consumer questions whose words every answer on the topic shares.
+    """
+    if len(lexical_scores) < FLAT_RANK or low == high:
+        return low
+    scores = sorted(lexical_scores, reverse=True)
+    ratio = scores[FLAT_RANK - 1] / scores[0] if scores[0] > 0 else 1.0
+    share = min(1.0, max(0.0, (ratio - FLAT_LOW) / (FLAT_HIGH - FLAT_LOW)))
+    return low + (high - low) * share
 
 
 def evidence_prior(

@@ -22,7 +22,13 @@ import numpy.typing as npt
 
 from medcite.index.dense import DenseSearcher
 from medcite.index.embedder import Embedder, MiniLMEmbedder
-from medcite.index.fuse import Scored, evidence_prior, group_by_source, reciprocal_rank_fusion
+from medcite.index.fuse import (
+    Scored,
+    adaptive_dense_weight,
+    evidence_prior,
+    group_by_source,
+    reciprocal_rank_fusion,
+)
 from medcite.index.lexical import LexicalSearcher
 from medcite.index.vectors import VectorMatch
 from medcite.settings import Settings
@@ -94,15 +100,19 @@ class HybridRetriever:
     ) -> list[Scored]:
         sources = {r.passage_id: r.source_id for r in lexical}
         sources.update((m.passage_id, m.source_id) for m in dense)
+        flat_if = [r.score for r in lexical] if dense else []  # lexical-only: nothing to shift to
+        dense_weight = adaptive_dense_weight(
+            flat_if, self.settings.dense_weight, self.settings.dense_weight_flat
+        )
         if self.settings.fusion == "convex":
             # Dense re-score: the exact cosine of every candidate, lexical-only ones included.
             cosines = {} if vector is None else self.dense.similarities(vector, list(sources))
-            scores = _convex(lexical, dense, cosines, self.settings.dense_weight)
+            scores = _convex(lexical, dense, cosines, dense_weight)
         elif self.settings.fusion == "zscore":
             cosines = {} if vector is None else self.dense.similarities(vector, list(sources))
-            scores = _zscore(lexical, dense, cosines, self.settings.dense_weight)
+            scores = _zscore(lexical, dense, cosines, dense_weight)
         else:
-            weights = (2 * (1 - self.settings.dense_weight), 2 * self.settings.dense_weight)
+            weights = (2 * (1 - dense_weight), 2 * dense_weight)
             scores = reciprocal_rank_fusion(
                 [[r.passage_id for r in lexical], [m.passage_id for m in dense]], weights
             )
