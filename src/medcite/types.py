@@ -238,6 +238,9 @@ class RedFlag(_Frozen):
     advice: str = Field(description="What to do now, in plain words.")
     source: str = Field(description="Guideline or reference the rule comes from.")
     finding_ids: list[str] = Field(description="The findings that triggered the rule.")
+    crisis: bool = Field(
+        default=False, description="A self-harm or suicide rule: show the crisis line too."
+    )
 
 
 class PossibleCause(_Frozen):
@@ -277,6 +280,9 @@ class Assessment(_Frozen):
         default_factory=list, description="Words or ids that matched no finding (knowns/unknowns)."
     )
     disclaimer: str = Field(description="Intended use: not a diagnosis, not a substitute for care.")
+    crisis: bool = Field(
+        default=False, description="A self-harm or suicide red flag fired: show the crisis line."
+    )
 
 
 # --- Cited answers (answer/) -----------------------------------------------------------------

@@ -1,15 +1,25 @@
-"""Question-level red flags: each rule family fires on one short sentence, and negation holds."""
+"""Red flags: each question rule family fires on one short sentence, negation holds, and the one
+table also drives the symptom checker with the site's numbers."""
 
 from __future__ import annotations
 
 import json
+import re
 from importlib import resources
 
 import pytest
 
 from medcite.errors import RuleFileError
 from medcite.safety.disclaimers import disclaimer
-from medcite.safety.red_flags import check_question, load_rules, parse_rules, urgent_notice
+from medcite.safety.red_flags import (
+    Contacts,
+    check_findings,
+    check_question,
+    finding_rules,
+    load_rules,
+    parse_rules,
+    urgent_notice,
+)
 from medcite.types import Audience, TriageLevel
 
 
@@ -101,3 +111,57 @@ def test_every_audience_gets_a_disclaimer() -> None:
     assert "not a diagnosis" in disclaimer(Audience.PATIENT, emergency_number="112")
     assert "112" in disclaimer(Audience.PATIENT, emergency_number="112")
     assert "judgement" in disclaimer(Audience.CLINICIAN)
+
+
+# --- one table for questions and symptoms (issue 7) ---------------------------------------------
+
+
+def test_one_table_holds_the_question_and_the_symptom_rules() -> None:
+    from medcite.symptoms.knowledge import load_knowledge
+
+    rules = load_rules()
+    assert any(r.patterns for r in rules) and any(r.findings for r in rules)
+    assert load_knowledge().red_flags == finding_rules()
+    assert not resources.files("medcite.symptoms").joinpath("rules/red_flags.json").is_file()
+
+
+def test_R_SC_6_advice_names_the_configured_emergency_number_and_crisis_line() -> None:
+    uk = Contacts(emergency_number="999", crisis_line="116 123")
+    (chest,) = check_findings({"f:chest_pain"}, contacts=uk)
+    assert chest.advice == "Call emergency services now (999)."
+    (crisis,) = check_findings({"f:suicidal"}, contacts=uk)
+    assert "999" in crisis.advice and "116 123" in crisis.advice and "911" not in crisis.advice
+
+
+def test_no_bundled_advice_hard_codes_an_emergency_number() -> None:
+    for rule in load_rules():
+        assert not re.search(r"\b(999|911|112|111|988)\b", rule.advice), rule.id
+
+
+def test_self_harm_rules_are_marked_crisis_and_their_flags_say_so() -> None:
+    crisis = {r.id for r in load_rules() if r.crisis}
+    assert crisis == {"rf:q:self_harm", "rf:suicidal"}
+    assert [f.crisis for f in check_question("I want to kill myself")] == [True]
+    assert [f.crisis for f in check_findings({"f:suicidal", "f:chest_pain"})] == [False, True]
+
+
+def test_a_finding_rule_fires_only_on_present_findings_within_age_and_duration() -> None:
+    child_fever = {"f:fever"}
+    ids = [f.id for f in check_findings(child_fever, age=3, duration_days=6)]
+    assert "rf:prolonged_fever_child" in ids
+    for age, days in ((3, 2), (30, 6), (None, 6), (3, None)):
+        fired = [f.id for f in check_findings(child_fever, age=age, duration_days=days)]
+        assert "rf:prolonged_fever_child" not in fired
+
+
+def test_rules_need_a_trigger_and_known_placeholders() -> None:
+    base = {"id": "rf:x", "label": "x", "level": "urgent", "advice": "Call {emergency_number}.",
+            "source": "a guideline"}
+    with pytest.raises(RuleFileError, match="patterns"):
+        parse_rules({"rules": [base]})
+    with pytest.raises(RuleFileError, match="unknown"):
+        parse_rules({"rules": [{**base, "any_of": ["f:x"], "advice": "Call {police}."}]})
+    with pytest.raises(RuleFileError, match="any_of"):
+        parse_rules({"rules": [{**base, "patterns": ["x"], "age_max": 5}]})
+    (rule,) = parse_rules({"rules": [{**base, "any_of": ["f:x"]}]})
+    assert rule.flag(["f:x"], Contacts("112", "116 123")).advice == "Call 112."

@@ -13,7 +13,7 @@ from medcite.errors import (
     InputTooLargeError,
     UnknownFindingError,
 )
-from medcite.settings import Settings, SymptomsSettings
+from medcite.settings import AnswerSettings, Settings, SymptomsSettings
 from medcite.symptoms.checker import check
 from medcite.types import Assessment, Finding, SymptomQuery, TriageLevel
 
@@ -179,3 +179,55 @@ def test_non_emergency_vignettes_are_never_triaged_as_self_care_when_more_is_nee
              if order.index(assess(v["text"], age=v["age"]).triage)
              > order.index(TriageLevel(v["expected"]))]
     assert under == []
+
+
+# --- issue 7 nits: numbers, crisis, everyday words, duration ------------------------------------
+
+
+def test_R_SC_6_advice_names_the_sites_emergency_number() -> None:
+    uk = Settings(answer=AnswerSettings(emergency_number="999", crisis_line="116 123"))
+    chest = check(SymptomQuery(text="chest pain"), uk)
+    assert chest.advice == "Call emergency services now (999)."
+    assert all("911" not in flag.advice for flag in chest.red_flags)
+    breathless = check(SymptomQuery(text="wheezing and a cough"), uk)
+    assert "911" not in breathless.advice and "112" not in breathless.advice
+
+
+def test_crisis_is_set_when_a_self_harm_red_flag_fires() -> None:
+    crisis = assess("I want to kill myself")
+    assert crisis.crisis and crisis.triage is TriageLevel.EMERGENCY
+    assert "988" in crisis.advice
+    assert not assess("crushing chest pain").crisis
+
+
+@pytest.mark.parametrize(("text", "finding"), [
+    ("tiredness", "f:fatigue"), ("fatigue", "f:fatigue"), ("I feel so tired", "f:fatigue"),
+    ("dizziness", "f:dizziness"), ("I feel dizzy", "f:dizziness"),
+    ("lightheaded", "f:lightheaded"), ("feeling light-headed", "f:lightheaded"),
+])
+def test_everyday_words_for_tiredness_and_dizziness_are_findings(text: str, finding: str) -> None:
+    result = assess(text)
+    assert [(f.id, f.present) for f in result.findings] == [(finding, True)]
+    assert result.findings[0].hpo_id is not None
+
+
+def test_no_dizziness_is_an_absent_finding() -> None:
+    found = {f.id: f.present for f in assess("headache but no dizziness").findings}
+    assert found == {"f:headache": True, "f:dizziness": False}
+
+
+def test_duration_counts_where_a_rule_states_one() -> None:
+    # NICE NG143: fever for 5 days or more in a child under 5 is an amber (urgent) feature.
+    long = assess("fever for 6 days", age=3)
+    assert "rf:prolonged_fever_child" in [f.id for f in long.red_flags]
+    assert long.triage is TriageLevel.URGENT
+    given = assess("fever", age=3, duration_days=6)
+    assert "rf:prolonged_fever_child" in [f.id for f in given.red_flags]
+    assert "rf:prolonged_fever_child" not in [f.id for f in assess("fever", age=3).red_flags]
+
+
+def test_duration_does_not_move_the_ranking_of_conditions() -> None:
+    # The conditions carry no sourced typical duration, so the ranking ignores it (documented).
+    short, long = assess("cough and sore throat", duration_days=2), assess(
+        "cough and sore throat", duration_days=60)
+    assert [(c.id, c.score) for c in short.causes] == [(c.id, c.score) for c in long.causes]

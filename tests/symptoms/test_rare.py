@@ -3,6 +3,8 @@ frequencies and the calibration that keeps big annotation sets from winning by v
 
 from __future__ import annotations
 
+import math
+
 import pytest
 
 from medcite.symptoms.hpo import (
@@ -12,7 +14,7 @@ from medcite.symptoms.hpo import (
     HpoIndex,
     build_index,
 )
-from medcite.symptoms.rare import RareModel, feature_frequency
+from medcite.symptoms.rare import UNEXPLAINED_LR, RareModel, feature_frequency
 
 # HP:0000001 All > HP:0000118 Phenotypic abnormality > ...
 NAMES = {1: "All", 118: "Phenotypic abnormality", 10: "Abnormality of the eye",
@@ -102,3 +104,36 @@ def test_ranking_is_deterministic_and_probabilities_sum_to_one(hpo: HpoIndex) ->
     assert [r.id for r in everything] == [r.id for r in model.rank({40}, limit=len(DISEASES))]
     assert sum(r.probability for r in everything) == pytest.approx(1.0)
     assert model.labels((11, 999)) == ["Cataract (HP:0000011)"]
+
+
+def test_an_exact_match_beats_a_broader_report_of_a_more_specific_annotation(
+    hpo: HpoIndex,
+) -> None:
+    # "Seizure" observed: Epilepsy is annotated with it; Absence epilepsy only with a subtype.
+    positions = {d.id: i for i, d in enumerate(hpo.diseases)}
+    lr = RareModel(hpo).observed_log_lr(20)
+    assert lr[positions[EPILEPSY]] > lr[positions[ABSENCE]] > lr[positions[EYE]]
+
+
+def test_an_annotation_above_the_finding_counts_less_than_an_exact_one(hpo: HpoIndex) -> None:
+    # "Focal-onset seizure" observed: the syndrome has it; Epilepsy stops at "Seizure".
+    positions = {d.id: i for i, d in enumerate(hpo.diseases)}
+    lr = RareModel(hpo).observed_log_lr(21)
+    assert lr[positions[SYNDROME]] > lr[positions[EPILEPSY]] > lr[positions[EYE]]
+
+
+def test_an_unexplained_finding_costs_the_same_constant_ratio_everywhere(hpo: HpoIndex) -> None:
+    # Hearing impairment shares only "Phenotypic abnormality" with the eye disease and epilepsy.
+    positions = {d.id: i for i, d in enumerate(hpo.diseases)}
+    lr = RareModel(hpo).observed_log_lr(40)
+    assert lr[positions[EYE]] == lr[positions[EPILEPSY]] == pytest.approx(math.log(UNEXPLAINED_LR))
+
+
+def test_the_background_is_weighted_by_frequency(hpo: HpoIndex) -> None:
+    # Cataract is rare in the eye disease: a cataract is then less common across diseases, so
+    # matching it says more for the syndrome than without frequencies.
+    positions = {d.id: i for i, d in enumerate(hpo.diseases)}
+    rare_in_eye = AnnotationFrequencies("test", {(EYE, 11): Frequency(1 / 40, 40)})
+    plain, weighted = RareModel(hpo), RareModel(hpo, rare_in_eye)
+    syndrome = positions[SYNDROME]
+    assert weighted.observed_log_lr(11)[syndrome] > plain.observed_log_lr(11)[syndrome]

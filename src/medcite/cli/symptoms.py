@@ -42,6 +42,7 @@ def assessment_json(assessment: Assessment) -> dict[str, Any]:
         "next_question": question.model_dump(mode="json") if question else None,
         "unknown_terms": assessment.unknown_terms,
         "disclaimer": assessment.disclaimer,
+        "crisis": assessment.crisis,
     }
 
 

@@ -1,9 +1,12 @@
 """The symptom checker use case: ``check(SymptomQuery) -> Assessment``.
 
 Order of work: validate the input, read findings from the text (with negation) and merge the
-findings already given, run the red-flag rules, rank common conditions (and rare diseases when
-HPO terms are given), set the triage level (the more urgent wins), then choose the next question.
-Nothing here logs or stores the user's text.
+findings already given, run the red-flag rules (age, sex and duration from the query or, when it
+gives none, from the text), rank common conditions (and rare diseases when HPO terms are given),
+set the triage level (the more urgent wins), then choose the next question. ``crisis`` is true
+when a self-harm or suicide rule fired, so every face shows the crisis line. Advice names the
+site's numbers (settings ``answer.emergency_number``, ``answer.crisis_line``). Nothing here logs
+or stores the user's text.
 
 Usage::
 
@@ -19,6 +22,7 @@ from medcite.errors import (
     InputTooLargeError,
     UnknownFindingError,
 )
+from medcite.safety.red_flags import Contacts
 from medcite.settings import Settings, SymptomsSettings, get_settings
 from medcite.symptoms.findings import FindingReader, read_context
 from medcite.symptoms.hpo import load_hpo, parse_id
@@ -26,7 +30,7 @@ from medcite.symptoms.interview import next_question
 from medcite.symptoms.knowledge import Knowledge, load_knowledge
 from medcite.symptoms.ranking import CommonScore, rank_common
 from medcite.symptoms.rare import RareScore, rare_model
-from medcite.symptoms.triage import ADVICE, red_flags, triage_level
+from medcite.symptoms.triage import advice, red_flags, triage_level
 from medcite.types import Assessment, Finding, PossibleCause, SymptomQuery, TriageLevel
 
 DISCLAIMER = (
@@ -45,14 +49,17 @@ def check(query: SymptomQuery, settings: Settings | None = None) -> Assessment:
         InputTooLargeError: the text or the findings list exceeds the configured limits.
         UnknownFindingError: a finding id is unknown, or the text names no known symptom.
     """
-    config = get_settings(settings).symptoms
+    site = get_settings(settings)
+    config, contacts = site.symptoms, Contacts.from_settings(site.answer)
     _validate(query, config)
     knowledge = load_knowledge()
     findings, unknown = _findings(query, knowledge, config)
     context = read_context(query.text)
     age = query.age if query.age is not None else context.age
     sex = query.sex if query.sex.value != "unknown" else context.sex
-    flags = red_flags(knowledge, findings, age=age, sex=sex)
+    days = query.duration_days if query.duration_days is not None else context.duration_days
+    flags = red_flags(knowledge, findings, age=age, sex=sex, duration_days=days,
+                      contacts=contacts)
     common = rank_common(knowledge, findings, age=age, sex=sex)
     rare = _rank_rare(findings, config)
     causes = _merge(common, rare, findings, knowledge, config.max_causes)
@@ -62,13 +69,14 @@ def check(query: SymptomQuery, settings: Settings | None = None) -> Assessment:
         question = next_question(knowledge, common, rare, findings, query.asked)
     return Assessment(
         triage=level,
-        advice=flags[0].advice if flags and flags[0].level is level else ADVICE[level],
+        advice=flags[0].advice if flags and flags[0].level is level else advice(level, contacts),
         red_flags=flags,
         findings=findings,
         causes=causes,
         next_question=question,
         unknown_terms=unknown,
         disclaimer=DISCLAIMER,
+        crisis=any(flag.crisis for flag in flags),
     )
 
 

@@ -1,8 +1,15 @@
 """The symptom checker's medical knowledge, read from ``rules/*.json`` and validated on load.
 
 Clinicians review the JSON, not this code. Each entry is built by a ``from_dict`` that rejects
-unknown keys (listing the allowed ones), and every condition and red-flag rule names its
-``source``. Cross-references (a condition's findings, a rule's findings) are checked too.
+unknown keys (listing the allowed ones), and every condition names its ``source``. The red-flag
+rules are not here: they are the one table of :mod:`medcite.safety.red_flags`, whose finding
+rules must name findings of this vocabulary. Cross-references (a condition's findings, a rule's
+findings) are checked on load.
+
+Durations: ``SymptomQuery.duration_days`` (or "for 3 days" in the text) is used only where the
+knowledge states one, today the red-flag rules' ``duration_min_days``. The conditions carry no
+sourced typical duration (acute or chronic course) yet, so the ranking does not use it: adding
+one needs a reviewed source per condition, not a guess.
 
 Usage::
 
@@ -20,6 +27,7 @@ from importlib import resources
 from typing import Any
 
 from medcite.errors import RuleFileError
+from medcite.safety.red_flags import RedFlagRule, finding_rules
 from medcite.types import Sex, TriageLevel
 
 DEFAULT_BASE_RATE = 0.03
@@ -118,46 +126,9 @@ class ConditionDef:
 
 
 @dataclass(frozen=True)
-class RedFlagRule:
-    """Findings that demand at least a given triage level, whatever the ranking says."""
-
-    id: str
-    label: str
-    level: TriageLevel
-    advice: str
-    source: str
-    any_of: tuple[str, ...] = ()
-    all_of: tuple[str, ...] = ()
-    age_min: float | None = None
-    age_max: float | None = None
-    sex: Sex | None = None
-
-    _ALLOWED = frozenset({"id", "label", "level", "advice", "source", "any_of", "all_of",
-                          "age_min", "age_max", "sex"})
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> RedFlagRule:
-        """Build from one JSON entry; unknown keys are an error."""
-        _check_keys("red-flag rule", data, cls._ALLOWED)
-        if not data.get("any_of") and not data.get("all_of"):
-            raise RuleFileError(f"red-flag rule {data['id']}: needs any_of or all_of")
-        return cls(
-            id=str(data["id"]),
-            label=str(data["label"]),
-            level=TriageLevel(data["level"]),
-            advice=str(data["advice"]),
-            source=str(data["source"]),
-            any_of=tuple(data.get("any_of", [])),
-            all_of=tuple(data.get("all_of", [])),
-            age_min=data.get("age_min"),
-            age_max=data.get("age_max"),
-            sex=Sex(data["sex"]) if data.get("sex") else None,
-        )
-
-
-@dataclass(frozen=True)
 class Knowledge:
-    """Everything the checker knows: findings, conditions and red-flag rules."""
+    """Everything the checker knows: findings, conditions and the red-flag rules on findings
+    (those live in :mod:`medcite.safety.red_flags`, the one red-flag table)."""
 
     findings: dict[str, FindingDef]
     conditions: tuple[ConditionDef, ...]
@@ -172,7 +143,7 @@ class Knowledge:
         for condition in self.conditions:
             self._known(condition.id, condition.findings)
         for rule in self.red_flags:
-            self._known(rule.id, (*rule.any_of, *rule.all_of))
+            self._known(rule.id, rule.findings.finding_ids if rule.findings else ())
 
     def _known(self, owner: str, ids: Any) -> None:
         missing = sorted(set(ids) - set(self.findings))
@@ -197,7 +168,7 @@ def load_knowledge() -> Knowledge:
             findings={f.id: f for f in map(FindingDef.from_dict, _read("findings.json",
                                                                         "findings"))},
             conditions=tuple(map(ConditionDef.from_dict, _read("conditions.json", "conditions"))),
-            red_flags=tuple(map(RedFlagRule.from_dict, _read("red_flags.json", "rules"))),
+            red_flags=finding_rules(),
         )
     except (KeyError, ValueError, TypeError) as exc:
         raise RuleFileError(f"invalid symptom rule file: {exc}") from exc

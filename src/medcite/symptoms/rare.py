@@ -3,33 +3,48 @@
 Each OMIM disease D has directly annotated terms A(D), each with a feature frequency ``f``
 (HPO's "k/n patients" shrunk towards ``FEATURE_FREQUENCY`` by ``FREQUENCY_PSEUDOCOUNT``, or the
 middle of its frequency class; ``FEATURE_FREQUENCY`` when no frequency is known, which is
-always the case without a ``phenotype.hpoa``, since hpo3 does not expose them). A term ``a``
-that D is annotated with, or with a descendant of, has ``P(a | D)`` = the highest ``f`` among
-those annotations (a finding counts for its ancestors). ``bg(a)`` is the share of diseases whose
-annotations reach ``a`` (``exp(-IC)``).
+always the case without a ``phenotype.hpoa``, since hpo3 does not expose them).
+``P(a | D)`` for a term ``a`` that D reaches (D is annotated with ``a`` or a descendant: a
+finding counts for its ancestors) is the highest ``f`` among those annotations. The background
+``bg(a) = P(a | not D)`` is the mean of ``P(a | D')`` over all diseases (frequency-weighted;
+diseases that do not reach ``a`` count zero), smoothed by one pseudo-disease.
 
-* An **observed** term q gets the best log likelihood ratio among its ancestors-or-self ``a``:
-  ``log P(q|D) - log bg(q)`` when D reaches q itself (exact match, or D is annotated with a more
-  specific term); ``log f - log bg(a)`` when D is annotated with the broader ``a`` (q is a
-  specialisation of a feature of D); only ``SHARED_ANCESTOR_WEIGHT`` times
-  ``log P(a|D) - log bg(a)`` when ``a`` is merely an ancestor D shares (a sibling or cousin
-  of q). The ratio never falls below ``MIN_LR``, so one odd finding cannot veto a disease.
-* **Calibration**: a disease with hundreds of annotations matches almost any term somewhat, so
-  it would win by volume. Each observed term is therefore scored against what the disease
-  scores for a typical term: ``CALIBRATION`` times its expected log ratio over the terms that
-  annotate at least ``CALIBRATION_MIN_DISEASES`` diseases (weighted by how many), in the way
-  Phenomizer compares each disease with random queries.
-* An **excluded** term x adds ``EXCLUDED_WEIGHT * log(1 - P(x|D))`` (floored): diseases that
-  usually show x drop, others keep their score. The weight is small: curated cases list as
-  absent the features the disease is known for in other patients, so on phenopacket-store any
-  larger weight lowers accuracy (docs/benchmarks.md); it still orders otherwise equal diseases.
-* A **prior** grows slowly with the number of annotated features (``|A(D)|^PRIOR_EXPONENT``):
-  well-described diseases are the ones diagnosed and reported more often.
+An **observed** term q gets the best of these likelihood ratios for D:
 
-Constants were chosen on the phenopacket-store dev half (checked on two halves of it split by
-cohort). References: Robinson PN et al., "Interpretable clinical genomics with a likelihood
-ratio paradigm", Am J Hum Genet 2020 (LIRICAL); Köhler S et al., "Clinical diagnostics in human
-genetics with semantic similarity searches in ontologies", Am J Hum Genet 2009 (Phenomizer).
+* **exact**: D is annotated with q: ``f / bg(q)``;
+* **broader**: q is an ancestor of D's annotations: ``ANCESTOR_REPORT * P(q|D) / bg(q)``;
+  a patient of D is usually described at the detail D is annotated with, so reporting only
+  the broader term is less likely;
+* **more specific**: D is annotated with an ancestor ``a`` of q: ``SPECIALISATION * f / bg(a)``
+  (``P(q|D) = f P(q|a)`` with ``P(q|a) = bg(q) / bg(a)``, times a penalty because D's
+  annotations do not go down to q);
+* **related**: D and q share an ancestor ``a`` below "Phenotypic abnormality":
+  ``(P(a|D) / bg(a)) ** SHARED_ANCESTOR_WEIGHT``;
+* **unexplained**: ``UNEXPLAINED_LR``: the chance that a patient of D shows q anyway is taken
+  as ``UNEXPLAINED_LR * bg(q)``, smaller for more specific terms, so the ratio is a constant.
+
+**Calibration**: a disease with hundreds of annotations matches almost any term somewhat, so it
+would win by volume. Each observed term is therefore scored against what the disease scores for a
+typical term: ``CALIBRATION`` times its expected log ratio over the terms that annotate at least
+``CALIBRATION_MIN_DISEASES`` diseases (weighted by how many), in the way Phenomizer compares each
+disease with random queries.
+
+An **excluded** term x adds ``EXCLUDED_WEIGHT * log(1 - P(x|D))`` (floored) for the diseases
+that reach x (annotated with x or a descendant); the others keep their score. The full LIRICAL
+ratio is weight 1; the weight is small because curated cases list as absent the features the
+disease is known for in other patients, so on phenopacket-store any larger weight lowers
+accuracy (docs/benchmarks.md); it still orders otherwise equal diseases.
+
+A **prior** grows slowly with the number of annotated features (``|A(D)|^PRIOR_EXPONENT``):
+well-described diseases are the ones diagnosed and reported more often. Equal scores are broken
+by OMIM number, so the order is deterministic.
+
+Constants were chosen on one half of the phenopacket-store dev cases (split by cohort) and
+checked on the other half (bench/symptoms.py ``--split``); the held-out half of phenopacket-store
+is not in this repository's reach. References: Robinson PN et al., "Interpretable clinical
+genomics with a likelihood ratio paradigm", Am J Hum Genet 2020 (LIRICAL); Köhler S et al.,
+"Clinical diagnostics in human genetics with semantic similarity searches in ontologies",
+Am J Hum Genet 2009 (Phenomizer).
 """
 
 from __future__ import annotations
@@ -43,6 +58,8 @@ from pathlib import Path
 import numpy as np
 
 from medcite.symptoms.hpo import (
+    PHENOTYPIC_ABNORMALITY,
+    ROOT,
     AnnotationFrequencies,
     FloatArray,
     Frequency,
@@ -55,14 +72,17 @@ from medcite.symptoms.hpo import (
 
 FEATURE_FREQUENCY = 0.5  # f when HPO gives none (the pooled k/n of phenotype.hpoa is ~0.45)
 FREQUENCY_PSEUDOCOUNT = 10.0  # k/n is read as (k + 10 f0) / (n + 10): small series say little
-SHARED_ANCESTOR_WEIGHT = 0.5  # share of the evidence a merely shared ancestor gives
+ANCESTOR_REPORT = 0.25  # P(only the broader term is reported | D has a more specific one)
+SPECIALISATION = 0.3  # penalty when D's annotations stop above the observed term
+SHARED_ANCESTOR_WEIGHT = 0.5  # exponent on the LR of a merely shared ancestor
+UNEXPLAINED_LR = 0.7  # LR of a finding D does not explain at all
 CALIBRATION = 0.75  # how much of a disease's expected log LR per term is taken off
 CALIBRATION_MIN_DISEASES = 20  # terms this common make up the "typical term" distribution
 EXCLUDED_WEIGHT = 0.01  # weight of log(1 - P(x|D)) for an excluded term x
 EXCLUDED_FLOOR = 0.05  # 1 - P(x|D) never counts below this
 PRIOR_EXPONENT = 0.5  # prior ∝ (|A(D)| + 1) ** PRIOR_EXPONENT
-MIN_LR = 0.02  # floor of any single likelihood ratio
 LOWEST_FREQUENCY = 0.001  # a stated 0/n still leaves room for a reporting error
+TOO_GENERAL = frozenset({ROOT, PHENOTYPIC_ABNORMALITY})  # sharing these relates nothing
 
 Column = tuple[IntArray, FloatArray]  # disease positions, log P(term | disease)
 
@@ -115,7 +135,8 @@ class RareModel:
         self.log_prior: FloatArray = PRIOR_EXPONENT * np.log(sizes + 1.0)
         self._direct, self._reached = self._columns(frequencies)
         total = len(hpo.diseases) + 1
-        self._log_bg = {t: math.log((len(c[0]) + 1) / total) for t, c in self._reached.items()}
+        self._log_bg = {t: math.log((float(np.exp(c[1]).sum()) + FEATURE_FREQUENCY) / total)
+                        for t, c in self._reached.items()}
         self.expected_log_lr = self._expected_log_lr(calibration_min_diseases)
 
     def _columns(self, frequencies: AnnotationFrequencies | None
@@ -150,20 +171,24 @@ class RareModel:
 
     def observed_log_lr(self, term: int) -> FloatArray:
         """log LR per disease for one observed term (before calibration)."""
-        best = np.full(len(self.hpo.diseases), math.log(MIN_LR), dtype=np.float64)
-        for ancestor in self.hpo.ancestors(term):
-            reached = self._reached.get(ancestor)
-            if reached is None:
+        best = np.full(len(self.hpo.diseases), math.log(UNEXPLAINED_LR), dtype=np.float64)
+        log_bg = self._log_bg.get(term)
+        if log_bg is not None:  # D reaches the term: exact, or the term is broader
+            positions, log_p = self._reached[term]
+            best[positions] = np.maximum(best[positions],
+                                         log_p - log_bg + math.log(ANCESTOR_REPORT))
+            if (direct := self._direct.get(term)) is not None:
+                best[direct[0]] = np.maximum(best[direct[0]], direct[1] - log_bg)
+        for ancestor in self.hpo.ancestors(term)[1:]:
+            if ancestor in TOO_GENERAL or ancestor not in self._reached:
                 continue
             log_bg = self._log_bg[ancestor]
-            positions, log_p = reached
-            evidence = log_p - log_bg
-            if ancestor != term:
-                evidence = SHARED_ANCESTOR_WEIGHT * evidence
-                direct = self._direct.get(ancestor)
-                if direct is not None:  # q is a specialisation of a feature of D
-                    best[direct[0]] = np.maximum(best[direct[0]], direct[1] - log_bg)
-            best[positions] = np.maximum(best[positions], evidence)
+            positions, log_p = self._reached[ancestor]
+            best[positions] = np.maximum(best[positions],
+                                         SHARED_ANCESTOR_WEIGHT * (log_p - log_bg))
+            if (direct := self._direct.get(ancestor)) is not None:  # term is more specific
+                best[direct[0]] = np.maximum(best[direct[0]],
+                                             direct[1] - log_bg + math.log(SPECIALISATION))
         return best
 
     def excluded_log_lr(self, term: int) -> FloatArray:

@@ -1,22 +1,26 @@
 """Triage: red-flag rules first, then the ranked causes; the more urgent always wins.
 
-* Red flags (``rules/red_flags.json``) fire on *present* findings only, so "no chest pain" never
-  fires the chest-pain rule. Any emergency rule makes the triage emergency, whatever the ranking.
+* Red flags are the finding rules of the one red-flag table (:mod:`medcite.safety.red_flags`).
+  They fire on *present* findings only, so "no chest pain" never fires the chest-pain rule. Any
+  emergency rule makes the triage emergency, whatever the ranking.
 * A cause counts for triage when its probability reaches ``CAUSE_THRESHOLD`` (an emergency
   condition only needs ``EMERGENCY_THRESHOLD``: a possible emergency is not ignored).
 * Uncertainty never yields self-care: self-care needs a confident self-care ranking (top cause
   at least ``SELF_CARE_CONFIDENCE`` and no more urgent plausible cause); otherwise routine.
   (RELIABILITY.md R-SC-1 and R-SC-3.)
+* Advice names the site's emergency number (setting ``answer.emergency_number``).
 
 Usage::
 
-    flags = red_flags(knowledge, findings, age=40, sex=Sex.MALE)
+    flags = red_flags(knowledge, findings, age=40, sex=Sex.MALE, contacts=Contacts("911", "988"))
     level = triage_level(flags, [(TriageLevel.SELF_CARE, 0.8)])
+    advice(level, Contacts("999", "116 123"))
 """
 
 from __future__ import annotations
 
-from medcite.symptoms.knowledge import Knowledge, RedFlagRule
+from medcite.safety.red_flags import Contacts, check_findings
+from medcite.symptoms.knowledge import Knowledge
 from medcite.types import Finding, RedFlag, Sex, TriageLevel
 
 CAUSE_THRESHOLD = 0.15
@@ -24,10 +28,10 @@ EMERGENCY_THRESHOLD = 0.05
 SELF_CARE_CONFIDENCE = 0.5
 
 ADVICE = {
-    TriageLevel.EMERGENCY: "Seek emergency care now: call 999 (UK), 911 (US) or 112 (EU), "
-    "or go to the nearest emergency department.",
+    TriageLevel.EMERGENCY: "Seek emergency care now: call {emergency_number} or go to the "
+    "nearest emergency department.",
     TriageLevel.URGENT: "Get medical advice today: contact your doctor, an urgent care centre "
-    "or a telephone advice line (NHS 111 in England).",
+    "or a telephone advice line.",
     TriageLevel.ROUTINE: "Book an appointment with your doctor. Seek help sooner if symptoms "
     "get worse or new symptoms appear.",
     TriageLevel.SELF_CARE: "This can usually be looked after at home; a pharmacist can advise. "
@@ -35,35 +39,18 @@ ADVICE = {
 }
 
 
-def _fires(rule: RedFlagRule, present: set[str], age: float | None, sex: Sex) -> bool:
-    if rule.sex is not None and sex not in (rule.sex, Sex.UNKNOWN):
-        return False
-    if rule.age_max is not None and (age is None or age > rule.age_max):
-        return False
-    if rule.age_min is not None and age is not None and age < rule.age_min:
-        return False
-    if rule.all_of and not set(rule.all_of) <= present:
-        return False
-    return not rule.any_of or bool(set(rule.any_of) & present)
+def advice(level: TriageLevel, contacts: Contacts) -> str:
+    """The plain next steps for a triage level, naming the site's numbers."""
+    return contacts.fill(ADVICE[level])
 
 
 def red_flags(knowledge: Knowledge, findings: list[Finding], *, age: float | None = None,
-              sex: Sex = Sex.UNKNOWN) -> list[RedFlag]:
+              sex: Sex = Sex.UNKNOWN, duration_days: float | None = None,
+              contacts: Contacts | None = None) -> list[RedFlag]:
     """The red-flag rules that fire on the present findings, most urgent first."""
     present = {f.id for f in findings if f.present}
-    fired = [
-        RedFlag(
-            id=rule.id,
-            label=rule.label,
-            level=rule.level,
-            advice=rule.advice,
-            source=rule.source,
-            finding_ids=sorted(present & {*rule.any_of, *rule.all_of}),
-        )
-        for rule in knowledge.red_flags
-        if _fires(rule, present, age, sex)
-    ]
-    return sorted(fired, key=lambda flag: (flag.level.rank, flag.id))
+    return check_findings(present, age=age, sex=sex, duration_days=duration_days,
+                          contacts=contacts, rules=knowledge.red_flags)
 
 
 def triage_level(flags: list[RedFlag], causes: list[tuple[TriageLevel, float]]) -> TriageLevel:

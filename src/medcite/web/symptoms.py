@@ -180,7 +180,7 @@ def urgent_notice(flags: list[RedFlag], answer: AnswerSettings) -> str | None:
         head = "See a doctor soon about this warning sign."
     labels = "; ".join(flag.label for flag in flags)
     notice = f"{head} Warning signs: {labels}."
-    if any(flag.id in CRISIS_FLAGS for flag in flags):
+    if any(flag.crisis for flag in flags):
         notice += f" Crisis line: call or text {answer.crisis_line}."
     return notice
 
