@@ -7,7 +7,8 @@ is ever parsed (R-SEC-1). Alternatives of a concept are joined with ``||``; conc
 which the ``&&``/``||`` operators drop.
 
 Ranking is ``ts_rank_cd`` (cover density, Clarke et al. 2000) with the title (weight A) worth
-``title_weight`` times the text (weight B), scaled to [0, 1) by normalisation flag 32.
+``title_weight`` times the text (weight B), scaled to [0, 1) by normalisation flag 32, over at
+most ``MAX_RANKED`` matching passages.
 """
 
 from __future__ import annotations
@@ -39,6 +40,10 @@ if TYPE_CHECKING:
 LANGUAGE = "english"
 # ts_rank_cd normalisation: 32 divides the rank by itself + 1, so scores fall in [0, 1).
 RANK_NORMALISATION = 32
+# Most matching passages one query ranks. Past it, a query whose every concept is common (at
+# millions of passages) ranks the first MAX_RANKED matches the index returns, not all: the
+# price of a bounded latency. The lexical searcher's anchors keep most queries well below it.
+MAX_RANKED = 3000
 
 _PASSAGES = table(
     "passages", column("id"), column("source_id"), column("search_vector", TSVECTOR)
@@ -87,15 +92,21 @@ def search_statement(
     matches: ColumnElement[Any] = _PASSAGES.c.search_vector.bool_op("@@")(query.c.q)
     if anchors:
         matches = _PASSAGES.c.search_vector.bool_op("@@")(query.c.anchor) & matches
+    # Ranking reads every candidate's tsvector: at most MAX_RANKED candidates are ranked.
+    matched = (
+        select(_PASSAGES.c.id, _PASSAGES.c.source_id, _PASSAGES.c.search_vector, query.c.q)
+        .select_from(_PASSAGES.join(query, matches))
+        .limit(MAX_RANKED)
+        .subquery("matched")
+    )
     real_array = ARRAY(REAL)  # ts_rank_cd takes real[]; psycopg would send float8[]
     weights = cast(bindparam("weights", rank_weights(title_weight), type_=real_array), real_array)
     score = func.ts_rank_cd(
-        weights, _PASSAGES.c.search_vector, query.c.q, RANK_NORMALISATION, type_=Float
+        weights, matched.c.search_vector, matched.c.q, RANK_NORMALISATION, type_=Float
     ).label("score")
     return (
-        select(_PASSAGES.c.id, _PASSAGES.c.source_id, score)
-        .select_from(_PASSAGES.join(query, matches))
-        .order_by(score.desc(), _PASSAGES.c.id.collate("C"))  # byte order, as on SQLite
+        select(matched.c.id, matched.c.source_id, score)
+        .order_by(score.desc(), matched.c.id.collate("C"))  # byte order, as on SQLite
         .limit(depth)
     )
 
