@@ -104,19 +104,29 @@ class HybridRetriever:
         dense_weight = adaptive_dense_weight(
             flat_if, self.settings.dense_weight, self.settings.dense_weight_flat
         )
-        if self.settings.fusion == "convex":
+        if self.settings.fusion in ("convex", "zscore"):
             # Dense re-score: the exact cosine of every candidate, lexical-only ones included.
-            cosines = {} if vector is None else self.dense.similarities(vector, list(sources))
-            scores = _convex(lexical, dense, cosines, dense_weight)
-        elif self.settings.fusion == "zscore":
-            cosines = {} if vector is None else self.dense.similarities(vector, list(sources))
-            scores = _zscore(lexical, dense, cosines, dense_weight)
+            cosines = {} if vector is None else self._cosines(vector, lexical, dense)
+            mix = _convex if self.settings.fusion == "convex" else _zscore
+            scores = mix(lexical, dense, cosines, dense_weight)
         else:
             weights = (2 * (1 - dense_weight), 2 * dense_weight)
             scores = reciprocal_rank_fusion(
                 [[r.passage_id for r in lexical], [m.passage_id for m in dense]], weights
             )
         return [Scored(pid, sources[pid], score) for pid, score in scores.items()]
+
+    def _cosines(
+        self,
+        vector: npt.NDArray[np.float32],
+        lexical: Sequence[LexicalRow],
+        dense: Sequence[VectorMatch],
+    ) -> dict[str, float]:
+        """The cosine of every candidate: dense matches carry theirs; the others are read."""
+        cosines = {m.passage_id: m.score for m in dense}
+        missing = [r.passage_id for r in lexical if r.passage_id not in cosines]
+        cosines.update(self.dense.similarities(vector, missing))
+        return cosines
 
     def _feedback(
         self, vector: npt.NDArray[np.float32], fused: list[Scored]
