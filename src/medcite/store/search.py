@@ -9,11 +9,23 @@ quoted FTS5 strings: nothing here interpolates user text into SQL or query synta
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Literal, TypeVar
+from typing import Any, Literal, TypeVar
 
-from sqlalchemy import Select, select, text
+from sqlalchemy import (
+    ARRAY,
+    ColumnElement,
+    Select,
+    String,
+    any_,
+    bindparam,
+    func,
+    literal_column,
+    select,
+    text,
+)
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
@@ -192,15 +204,25 @@ def allowed_sources(
 
     Retracted sources are never allowed, whatever the filters say.
     """
-    found: dict[str, tuple[str, str | None, int | None]] = {}
-    for chunk in id_chunks(sorted(set(ids))):
-        query = _filtered(
-            select(SourceRow.id, SourceRow.kind, SourceRow.study_type, SourceRow.year)
-            .where(SourceRow.id.in_(chunk), SourceRow.retracted.is_(False)),
-            filters,
-        )
-        found.update((r.id, (r.kind, r.study_type, r.year)) for r in session.execute(query))
-    return found
+    if not ids:
+        return {}
+    query = _filtered(
+        select(SourceRow.id, SourceRow.kind, SourceRow.study_type, SourceRow.year)
+        .where(_one_of(session, SourceRow.id, ids), SourceRow.retracted.is_(False)),
+        filters,
+    )
+    return {r.id: (r.kind, r.study_type, r.year) for r in session.execute(query)}
+
+
+def _one_of(session: Session, column: Any, ids: Sequence[str]) -> ColumnElement[bool]:
+    """``column`` is one of ``ids``, passed as one parameter (a JSON array on SQLite, an array
+    on PostgreSQL): hundreds of ids cost no statement compilation and no parameter limit."""
+    unique = sorted(set(ids))
+    if session.get_bind().dialect.name == "sqlite":
+        values: Select[Any] = select(literal_column("value")).select_from(
+            func.json_each(bindparam("ids", json.dumps(unique))))
+        return column.in_(values)  # type: ignore[no-any-return]
+    return column == any_(bindparam("ids", unique, type_=ARRAY(String)))  # type: ignore[no-any-return]
 
 
 _SourceMeta = Select[str, str, str | None, int | None]

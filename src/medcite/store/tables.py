@@ -96,6 +96,9 @@ class IngestRunRow(Base):
 
 
 Index("ix_passages_source_ordinal", PassageRow.source_id, PassageRow.ordinal)
+# Covers the search filter (migration 0008): lookups never read the wide source rows.
+Index("ix_sources_search_filter", SourceRow.id, SourceRow.retracted, SourceRow.kind,
+      SourceRow.study_type, SourceRow.year, SourceRow.audience)
 
 
 class PassageVectorRow(Base):
