@@ -44,7 +44,6 @@ from medcite.web.pages import page
 from medcite.web.symptom_session import SessionTokens, SymptomSession
 from medcite.web.views import Link, source_url, topic_url
 
-CRISIS_FLAGS = frozenset({"rf:suicidal"})  # red-flag rules that also show the crisis line
 CAUSES_SHOWN = 5  # on the result page; the API returns every listed cause
 TRIAGE_LABELS = {
     TriageLevel.EMERGENCY: "Emergency: get help now",
@@ -154,6 +153,7 @@ class SymptomsOut(_Out):
         description="Show first, above everything, when not null (with the emergency number)."
     )
     red_flags: list[RedFlag] = Field(description="Red-flag rules that fired.")
+    crisis: bool = Field(description="A self-harm or suicide sign: show the crisis line.")
     findings: list[FindingOut] = Field(description="Findings as understood.")
     causes: list[CauseOut] = Field(description="Conditions that can cause them, likeliest first.")
     next_question: Question | None = Field(
@@ -205,6 +205,7 @@ def symptoms_out(assessment: Assessment, library: Library, settings: Settings,
         advice=assessment.advice,
         urgent_notice=urgent_notice(assessment.red_flags, settings.answer),
         red_flags=assessment.red_flags,
+        crisis=assessment.crisis,
         findings=[FindingOut(id=f.id, label=f.label, hpo_id=f.hpo_id, present=f.present)
                   for f in assessment.findings],
         causes=[CauseOut(name=c.name, id=c.id, score=c.score, supporting=c.supporting,
