@@ -1,4 +1,14 @@
-"""Shared fixtures: real SQLite stores in temporary folders, and the starter library loaded once."""
+"""Shared fixtures: real stores on SQLite and on PostgreSQL, the starter library loaded once per
+backend, and the web app served by uvicorn to a real chromium.
+
+Every test that takes a store fixture (``settings``, ``store``, ``make_settings``, ``runner``,
+``starter_settings``/``starter_store``, ``web_settings``, ``live_server`` and what builds on
+them) runs once per backend: its id gains ``[sqlite]`` or ``[postgresql]``, and the PostgreSQL
+run carries the ``pg`` marker (``pytest -m 'not pg'`` runs SQLite only). PostgreSQL is one
+embedded server per session (``pg_server``); each test gets a fresh database copied from a
+migrated template. A test about the SQLite file itself (PRAGMAs, FTS5 internals, the .db file)
+says why with ``@pytest.mark.sqlite_only("reason")`` and runs on SQLite only.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from typer.testing import CliRunner
 
 from live_server import CHROMIUM, CHROMIUM_ARGS, copy_store, serve
 from medcite.cli import starter_library
@@ -18,44 +29,38 @@ from medcite.store import Store
 from pg_server import PgServer, embedded_postgres_missing
 
 DATA = Path(__file__).parent / "data"
-
-
-@pytest.fixture
-def settings(tmp_path: Path) -> Settings:
-    """Settings for a fresh store in a temporary folder; PubMed parsed in-process."""
-    return Settings(home=tmp_path / "home", ingest=IngestSettings(batch_size=2, workers=0))
-
-
-@pytest.fixture
-def store(settings: Settings) -> Iterator[Store]:
-    """An empty, migrated SQLite store."""
-    opened = Store.open(settings)
-    yield opened
-    opened.close()
-
-
-@pytest.fixture(scope="session")
-def starter_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
-    """Settings of a store holding the starter library (shared: treat it as read-only)."""
-    home = tmp_path_factory.mktemp("starter")
-    return Settings(home=home)
-
-
-@pytest.fixture(scope="session")
-def starter_store(starter_settings: Settings) -> Iterator[Store]:
-    """A store with the bundled starter library ingested (shared: treat it as read-only)."""
-    opened = Store.open(starter_settings)
-    report = ingest_paths([starter_library()], opened, starter_settings)
-    assert report.ok, report.errors
-    yield opened
-    opened.close()
-
-
-# --- PostgreSQL: one embedded server per session, a fresh database per test -----------------
-# Tests that take ``backend`` (or ``backend_settings`` / ``backend_store``) run once on SQLite
-# and once on PostgreSQL; the contract tests in tests/contracts/ are written that way.
-
 BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.pg)]
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Register ``sqlite_only``."""
+    config.addinivalue_line(
+        "markers", "sqlite_only(reason): the test is about the SQLite file itself and runs on "
+        "SQLite only; the reason says why (required)")
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Run a ``sqlite_only`` test on SQLite alone (its reason is required)."""
+    marker = metafunc.definition.get_closest_marker("sqlite_only")
+    if marker is None:
+        return
+    reason = marker.args[0] if marker.args else marker.kwargs.get("reason")
+    if not isinstance(reason, str) or not reason.strip():
+        raise pytest.UsageError(f"{metafunc.definition.nodeid}: sqlite_only needs a reason")
+    if "backend" in metafunc.fixturenames:  # pytest then skips the fixture's own params
+        metafunc.definition.add_marker(
+            pytest.mark.parametrize("backend", ["sqlite"], indirect=True, scope="session"),
+            append=False)
+
+
+# --- The backends: SQLite files in temporary folders, one embedded PostgreSQL server ----------
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def backend(request: pytest.FixtureRequest) -> str:
+    """The store's database: "sqlite" or "postgresql"."""
+    return str(request.param)
 
 
 @pytest.fixture(scope="session")
@@ -77,24 +82,106 @@ def pg_url(pg_server: PgServer) -> Iterator[str]:
     pg_server.drop_database(name)
 
 
-@pytest.fixture(params=BACKENDS)
-def backend(request: pytest.FixtureRequest) -> str:
-    """The store's database: "sqlite" or "postgresql"."""
-    return str(request.param)
+def _new_store(
+    backend: str, request: pytest.FixtureRequest, home: Path, *, migrated: bool = True,
+    **groups: Any,
+) -> tuple[Settings, Callable[[], None]]:
+    """Settings of a new, empty store on ``backend``, and how to drop its database."""
+    if backend == "sqlite":
+        return Settings(home=home, database_url=None, **groups), lambda: None
+    server: PgServer = request.getfixturevalue("pg_server")
+    name = server.create_database(migrated=migrated)
+    return (Settings(home=home, database_url=server.url(name), **groups),
+            lambda: server.drop_database(name))
 
 
 @pytest.fixture
-def backend_settings(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> Settings:
-    """Like ``settings``, on each backend in turn (a fresh database per test)."""
-    url = request.getfixturevalue("pg_url") if backend == "postgresql" else None
-    return Settings(home=tmp_path / "home", database_url=url,
-                    ingest=IngestSettings(batch_size=2, workers=0))
+def make_settings(
+    backend: str, request: pytest.FixtureRequest
+) -> Iterator[Callable[..., Settings]]:
+    """Settings of a new, empty store: ``make_settings(home, **groups)`` on the test's backend,
+    ``make_settings(home, on="postgresql")`` on a named one (each call a fresh database);
+    ``migrated=False``: a database without the medcite schema (the SQLite file is always new)."""
+    drops: list[Callable[[], None]] = []
+
+    def make(home: Path, *, on: str | None = None, migrated: bool = True,
+             **groups: Any) -> Settings:
+        made, drop = _new_store(on or backend, request, home, migrated=migrated, **groups)
+        drops.append(drop)
+        return made
+
+    yield make
+    for drop in drops:
+        drop()
+
+
+@pytest.fixture(scope="session")
+def make_shared_settings(
+    backend: str, request: pytest.FixtureRequest
+) -> Callable[..., Settings]:
+    """``make_shared_settings(home, **groups)``: like ``make_settings``, for module- and
+    session-scoped fixtures (the databases are dropped with the server)."""
+    if backend == "postgresql":
+        request.getfixturevalue("pg_server")  # started now, while this fixture is set up
+
+    def make(home: Path, **groups: Any) -> Settings:
+        return _new_store(backend, request, home, **groups)[0]
+
+    return make
 
 
 @pytest.fixture
-def backend_store(backend_settings: Settings) -> Iterator[Store]:
+def settings(make_settings: Callable[..., Settings], tmp_path: Path) -> Settings:
+    """Settings for a fresh, empty store on each backend in turn; PubMed parsed in-process."""
+    return make_settings(tmp_path / "home", ingest=IngestSettings(batch_size=2, workers=0))
+
+
+@pytest.fixture
+def store(settings: Settings) -> Iterator[Store]:
     """An empty, migrated store on each backend in turn."""
-    opened = Store.open(backend_settings)
+    opened = Store.open(settings)
+    yield opened
+    opened.close()
+
+
+@pytest.fixture
+def backend_settings(settings: Settings) -> Settings:
+    """The same as ``settings`` (the contract tests' name for it)."""
+    return settings
+
+
+@pytest.fixture
+def backend_store(store: Store) -> Store:
+    """The same as ``store`` (the contract tests' name for it)."""
+    return store
+
+
+@pytest.fixture
+def runner(settings: Settings) -> CliRunner:
+    """A CLI runner whose commands use ``settings``' store (pass ``--home settings.home``)."""
+    return CliRunner(env={"MEDCITE_DATABASE_URL": settings.database_url})
+
+
+@pytest.fixture(scope="session")
+def starter_settings(
+    backend: str, tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest
+) -> Settings:
+    """Settings of a store holding the starter library, loaded once per backend (shared: treat
+    it as read-only; ``copy_store`` gives a writable copy)."""
+    settings = _new_store(backend, request, tmp_path_factory.mktemp(f"starter-{backend}"))[0]
+    store = Store.open(settings)
+    try:
+        report = ingest_paths([starter_library()], store, settings)
+    finally:
+        store.close()
+    assert report.ok, report.errors
+    return settings
+
+
+@pytest.fixture(scope="session")
+def starter_store(starter_settings: Settings) -> Iterator[Store]:
+    """The store of ``starter_settings``: the bundled starter library (shared: read-only)."""
+    opened = Store.open(starter_settings)
     yield opened
     opened.close()
 
@@ -114,14 +201,13 @@ class LiveServer:
 
 @pytest.fixture(scope="session")
 def web_settings(
-    starter_store: Store, starter_settings: Settings, tmp_path_factory: pytest.TempPathFactory
+    starter_settings: Settings, tmp_path_factory: pytest.TempPathFactory
 ) -> Settings:
     """Settings of a private copy of the starter store (the web app writes articles to it)."""
-    home = tmp_path_factory.mktemp("web")
-    copy_store(starter_settings.home / "medcite.db", home)
+    copied = copy_store(starter_settings, tmp_path_factory.mktemp("web"))
     # Generous limits: the shared server takes many asks from one address during the session.
-    return Settings(home=home, web=WebSettings(ask_burst=10_000, feedback_burst=10_000),
-                    review=FAST_REVIEW)
+    return copied.model_copy(update={
+        "web": WebSettings(ask_burst=10_000, feedback_burst=10_000), "review": FAST_REVIEW})
 
 
 @pytest.fixture(scope="session")

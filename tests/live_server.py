@@ -1,12 +1,14 @@
 """Real servers and a real browser for the web tests: uvicorn in a thread, Debian chromium.
 
 ``serve(app)`` runs an ASGI app with uvicorn on 127.0.0.1 (a free port) in a background thread
-and yields its base URL; ``copy_store`` gives a test its own copy of a SQLite store;
-``free_port`` and ``wait_until_serving`` help tests that start ``medcite serve`` itself.
+and yields its base URL; ``copy_store`` gives a test its own copy of a store (SQLite or
+PostgreSQL); ``free_port``, ``store_env`` and ``wait_until_serving`` help tests that start
+``medcite serve`` (or another command) in a subprocess.
 """
 
 from __future__ import annotations
 
+import os
 import socket
 import sqlite3
 import subprocess
@@ -19,6 +21,10 @@ from typing import Any
 
 import httpx
 import uvicorn
+from sqlalchemy.engine import make_url
+
+from medcite.settings import Settings
+from pg_server import copy_database
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -52,15 +58,32 @@ def serve(app: Any) -> Iterator[str]:
         sock.close()
 
 
-def copy_store(source: Path, home: Path) -> Path:
-    """Copy a SQLite store file (consistently, with SQLite's backup API) into ``home``."""
+def copy_store(source: Settings, home: Path) -> Settings:
+    """A private copy of ``source``'s store, with ``home`` as its data folder.
+
+    SQLite: the file is copied consistently with SQLite's backup API into ``home``.
+    PostgreSQL: a new database is copied from the source's (see ``pg_server.copy_database``).
+    Returns default settings for the copy: set other groups with ``model_copy(update=...)``.
+    """
     home.mkdir(parents=True, exist_ok=True)
-    target = home / "medcite.db"
-    with sqlite3.connect(source) as src, sqlite3.connect(target) as dst:
+    url = make_url(source.store_url)
+    if url.get_backend_name() == "postgresql":
+        return Settings(home=home, database_url=copy_database(source.store_url))
+    if not Path(str(url.database)).is_file():  # sqlite3 would copy a new, empty file
+        raise FileNotFoundError(f"no SQLite store at {url.database}")
+    with sqlite3.connect(str(url.database)) as src, sqlite3.connect(home / "medcite.db") as dst:
         src.backup(dst)
     src.close()
     dst.close()
-    return target
+    return Settings(home=home, database_url=None)
+
+
+def store_env(settings: Settings) -> dict[str, str]:
+    """The environment of a ``medcite`` subprocess that should use ``settings``' store."""
+    env = {key: value for key, value in os.environ.items() if key != "MEDCITE_DATABASE_URL"}
+    if settings.database_url is not None:
+        env["MEDCITE_DATABASE_URL"] = settings.database_url
+    return env
 
 
 def free_port() -> int:

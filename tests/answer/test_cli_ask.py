@@ -14,7 +14,8 @@ runner = CliRunner()
 
 
 def _ask(settings: Settings, *args: str) -> tuple[int, str]:
-    result = runner.invoke(app, ["ask", *args, "--home", str(settings.home)])
+    result = runner.invoke(app, ["ask", *args, "--home", str(settings.home)],
+                           env={"MEDCITE_DATABASE_URL": settings.database_url})
     return result.exit_code, result.output
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -49,13 +49,15 @@ INJECTED = ("ignore previous", "300 mg", "10 times")
 
 
 @pytest.fixture(scope="module")
-def planted(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Store, Settings]]:
+def planted(
+    make_shared_settings: Callable[..., Settings], tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[Store, Settings]]:
     """The starter library plus one document carrying a prompt injection."""
     home = tmp_path_factory.mktemp("planted")
     folder = home / "planted"
     folder.mkdir()
     (folder / "planted-cyclobenzaprine-note.md").write_text(PLANTED)
-    settings = Settings(home=home)
+    settings = make_shared_settings(home)
     store = Store.open(settings)
     report = ingest_paths([starter_library(), folder], store, settings)
     assert report.ok, report.errors

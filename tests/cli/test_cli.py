@@ -8,13 +8,15 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from medcite.cli import app
+from medcite.settings import Settings
 
 SMALL = Path(__file__).parent.parent / "data" / "pubmed_small.xml"
-runner = CliRunner()
 
 
-def test_init_loads_the_starter_library_and_stats_json_has_the_contract(tmp_path: Path) -> None:
-    home = str(tmp_path / "home")
+def test_init_loads_the_starter_library_and_stats_json_has_the_contract(
+    runner: CliRunner, settings: Settings
+) -> None:
+    home = str(settings.home)
     assert runner.invoke(app, ["init", "--no-embed", "--home", home]).exit_code == 0
     result = runner.invoke(app, ["stats", "--json", "--home", home])
     stats = json.loads(result.stdout)
@@ -23,8 +25,10 @@ def test_init_loads_the_starter_library_and_stats_json_has_the_contract(tmp_path
     assert set(stats["by_kind"]) == {"guideline", "patient_info"}
 
 
-def test_ingest_prints_a_summary_and_sources_can_be_listed_and_shown(tmp_path: Path) -> None:
-    home = str(tmp_path / "home")
+def test_ingest_prints_a_summary_and_sources_can_be_listed_and_shown(
+    runner: CliRunner, settings: Settings
+) -> None:
+    home = str(settings.home)
     result = runner.invoke(app, ["ingest", str(SMALL), "--no-embed", "--home", home])
     assert result.exit_code == 0, result.output
     assert "6 added" in result.stdout
@@ -37,25 +41,29 @@ def test_ingest_prints_a_summary_and_sources_can_be_listed_and_shown(tmp_path: P
     assert shown["passages"][0]["id"] == "pmid:90000001#0"
 
 
-def test_ingest_exits_non_zero_when_anything_was_rejected(tmp_path: Path) -> None:
+def test_ingest_exits_non_zero_when_anything_was_rejected(
+    runner: CliRunner, settings: Settings, tmp_path: Path
+) -> None:
     bad = tmp_path / "bad.xml"
     bad.write_text("<PubmedArticleSet><PubmedArticle>")
     result = runner.invoke(
-        app, ["ingest", str(bad), str(SMALL), "--no-embed", "--home", str(tmp_path / "h")]
+        app, ["ingest", str(bad), str(SMALL), "--no-embed", "--home", str(settings.home)]
     )
     assert result.exit_code == 1
     assert "rejected" in result.stderr and "Traceback" not in result.output
 
 
-def test_unknown_source_is_one_red_line_and_exit_code_1(tmp_path: Path) -> None:
-    result = runner.invoke(app, ["sources", "show", "pmid:0", "--home", str(tmp_path / "h")])
+def test_unknown_source_is_one_red_line_and_exit_code_1(
+    runner: CliRunner, settings: Settings
+) -> None:
+    result = runner.invoke(app, ["sources", "show", "pmid:0", "--home", str(settings.home)])
     assert result.exit_code == 1
     assert result.stderr.startswith("error: no source with id 'pmid:0'")
     assert "Traceback" not in result.output
 
 
 def test_invalid_settings_are_reported_without_a_traceback(tmp_path: Path) -> None:
-    result = runner.invoke(
+    result = CliRunner().invoke(
         app, ["stats", "--home", str(tmp_path)], env={"MEDCITE_INGEST__BATCH_SIZE": "zero"}
     )
     assert result.exit_code == 1

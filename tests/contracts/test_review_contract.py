@@ -5,6 +5,8 @@ append-only audit chain, and re-review flags. Each test runs on SQLite and on Po
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -229,14 +231,15 @@ def test_an_approval_names_its_reviewers_and_the_next_review_date(
 
 
 def test_migration_0007_gives_every_stored_version_a_review_state_and_a_draft_key(
-    settings: Settings,
+    make_settings: Callable[..., Settings], tmp_path: Path,
 ) -> None:
-    """Articles stored before the review workflow existed join it (SQLite store upgraded)."""
+    """Articles stored before the review workflow existed join it (store upgraded)."""
     from alembic import command
 
     from medcite.store.engine import make_engine
     from medcite.store.schema import alembic_config
 
+    settings = make_settings(tmp_path / "home", migrated=False)
     engine = make_engine(settings.store_url)
     config = alembic_config()
     with engine.begin() as connection:
@@ -246,7 +249,7 @@ def test_migration_0007_gives_every_stored_version_a_review_state_and_a_draft_ke
         connection.execute(text(
             "INSERT INTO articles (id, question_key, slug, question, status, latest_version, "
             "answered, topics, created_at, updated_at) VALUES (1, 'k', 's', 'Q?', 'approved', "
-            "1, 1, '[]', '2026-01-02 03:04:05', '2026-01-02 03:04:05')"))
+            "1, TRUE, '[]', '2026-01-02 03:04:05', '2026-01-02 03:04:05')"))
         connection.execute(text(
             "INSERT INTO article_versions (article_id, version, status, clinician, patient, "
             "retrieved_ids, evidence_ids, settings_digest, content_hash, created_at) VALUES "

@@ -76,7 +76,7 @@ def test_title_words_are_searchable(store: Store, settings: Settings) -> None:
 
 
 def test_replaced_and_deleted_sources_leave_no_stale_matches(
-    store: Store, settings: Settings
+    store: Store, settings: Settings, backend: str
 ) -> None:
     add(store, make_document("pmid:5", "Old title", "Warfarin interacts with vitamin K."))
     add(store, make_document("pmid:5", "New title", "Apixaban needs no INR monitoring."))
@@ -85,6 +85,7 @@ def test_replaced_and_deleted_sources_leave_no_stale_matches(
     assert [h.source_id for h in retriever.search("apixaban")] == ["pmid:5"]
     with store.session() as session:  # a cascaded delete, as a manual clean-up would do
         session.execute(text("DELETE FROM sources WHERE id = 'pmid:5'"))
-        session.execute(text("INSERT INTO passages_fts(passages_fts, rank) "
-                             "VALUES ('integrity-check', 1)"))
+        if backend == "sqlite":  # FTS5's own consistency check
+            session.execute(text("INSERT INTO passages_fts(passages_fts, rank) "
+                                 "VALUES ('integrity-check', 1)"))
     assert retriever.search("apixaban") == []

@@ -8,13 +8,15 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from medcite.cli import app
+from medcite.settings import Settings
 
 SMALL = Path(__file__).parent.parent / "data" / "pubmed_small.xml"
-runner = CliRunner()
 
 
-def test_search_json_lists_ranked_hits_with_their_text(tmp_path: Path) -> None:
-    home = str(tmp_path / "home")
+def test_search_json_lists_ranked_hits_with_their_text(
+    runner: CliRunner, settings: Settings
+) -> None:
+    home = str(settings.home)
     assert runner.invoke(app, ["ingest", str(SMALL), "--no-embed", "--home", home]).exit_code == 0
     result = runner.invoke(app, ["search", "metformin", "--k", "3", "--json", "--home", home])
     assert result.exit_code == 0, result.output
@@ -24,16 +26,18 @@ def test_search_json_lists_ranked_hits_with_their_text(tmp_path: Path) -> None:
     assert all(h["text"] and h["title"] and h["retriever"] == "lexical" for h in hits)
 
 
-def test_search_with_only_syntax_characters_prints_no_hits(tmp_path: Path) -> None:
-    home = str(tmp_path / "home")
+def test_search_with_only_syntax_characters_prints_no_hits(
+    runner: CliRunner, settings: Settings
+) -> None:
+    home = str(settings.home)
     runner.invoke(app, ["ingest", str(SMALL), "--no-embed", "--home", home])
     result = runner.invoke(app, ["search", '"*:(-', "--home", home])
     assert result.exit_code == 0, result.output
     assert "no matching passages" in result.stdout
 
 
-def test_embed_then_search_is_hybrid(tmp_path: Path) -> None:
-    home = str(tmp_path / "home")
+def test_embed_then_search_is_hybrid(runner: CliRunner, settings: Settings) -> None:
+    home = str(settings.home)
     runner.invoke(app, ["ingest", str(SMALL), "--no-embed", "--home", home])
     embedded = runner.invoke(app, ["embed", "--home", home])
     assert embedded.exit_code == 0, embedded.output

@@ -57,3 +57,6 @@ def test_new_vectors_show_up_without_a_search_waiting_for_the_check(
     while len(index) != 6 and time.monotonic() < deadline:  # the first calls start the check
         time.sleep(0.05)
     assert len(index) == 6
+    monkeypatch.setattr(vectors, "REFRESH_SECONDS", 3600.0)
+    while index._refreshing and time.monotonic() < deadline:  # a check still running holds a
+        time.sleep(0.01)  # connection: let it end before the store closes

@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
-import os
 import signal
-import sqlite3
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
+from sqlalchemy import Engine, text
+from sqlalchemy.exc import DBAPIError
+
+from live_server import store_env
 from medcite.ingest.pipeline import ingest_paths
 from medcite.settings import IngestSettings, Settings
 from medcite.store import Store
+from medcite.store.engine import make_engine
 
 DATA = Path(__file__).parent.parent / "data"
 SMALL = DATA / "pubmed_small.xml"
@@ -87,13 +91,13 @@ def _synthetic_pubmed(path: Path, records: int) -> None:
     path.write_text(head + "\n".join(parts) + "\n</PubmedArticleSet>\n")
 
 
-def _checkpointed_records(db: Path) -> int:
+def _checkpointed_records(engine: Engine) -> int:
     try:
-        with sqlite3.connect(db) as connection:
-            row = connection.execute("SELECT max(records_done) FROM ingest_checkpoints").fetchone()
-    except sqlite3.Error:
+        with engine.connect() as connection:
+            done = connection.execute(text("SELECT max(records_done) FROM ingest_checkpoints"))
+            return int(done.scalar() or 0)
+    except DBAPIError:  # no schema yet
         return 0
-    return int(row[0] or 0)
 
 
 def _children(pid: int) -> list[int]:
@@ -117,27 +121,31 @@ def _assert_exit_soon(pids: list[int], seconds: float = 20) -> None:
     assert [p for p in pids if _running(p)] == [], "orphaned reader processes kept running"
 
 
-def test_a_killed_ingest_resumes_from_its_checkpoint(tmp_path: Path) -> None:
+def test_a_killed_ingest_resumes_from_its_checkpoint(
+    make_settings: Callable[..., Settings], tmp_path: Path
+) -> None:
     """R-WF-2 / R-PM-7: kill -9 mid-ingest; the store is consistent and the rerun resumes."""
     big = tmp_path / "big.xml"
     _synthetic_pubmed(big, 20_000)
-    home = tmp_path / "home"
-    env = {**os.environ, "MEDCITE_HOME": str(home), "MEDCITE_INGEST__BATCH_SIZE": "200"}
+    settings = make_settings(tmp_path / "home", ingest=IngestSettings(batch_size=200))
+    env = {**store_env(settings), "MEDCITE_HOME": str(settings.home),
+           "MEDCITE_INGEST__BATCH_SIZE": "200"}
     command = [sys.executable, "-m", "medcite", "ingest", str(big)]
     process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL,
                                stderr=subprocess.DEVNULL)
+    watcher = make_engine(settings.store_url)
     deadline = time.monotonic() + 120
-    while _checkpointed_records(home / "medcite.db") < 400 and time.monotonic() < deadline:
+    while _checkpointed_records(watcher) < 400 and time.monotonic() < deadline:
         time.sleep(0.05)
     children = _children(process.pid)
     process.send_signal(signal.SIGKILL)
     process.wait()
-    done = _checkpointed_records(home / "medcite.db")
+    done = _checkpointed_records(watcher)
+    watcher.dispose()
     assert 0 < done < 20_000, "the ingest should have been killed part-way"
     assert children, "the PubMed reader should run in a child process"
     _assert_exit_soon(children)  # the orphaned reader notices and stops
 
-    settings = Settings(home=home, ingest=IngestSettings(batch_size=200))
     store = Store.open(settings)
     assert store.stats().sources >= done  # everything checkpointed is stored
     report = ingest_paths([big], store, settings)
@@ -159,7 +167,9 @@ def test_documents_in_folders_are_found_recursively(
     assert report.ok and report.added == 1
 
 
-def test_parallel_readers_write_files_in_order_with_the_same_result(tmp_path: Path) -> None:
+def test_parallel_readers_write_files_in_order_with_the_same_result(
+    make_settings: Callable[..., Settings], tmp_path: Path
+) -> None:
     """workers=2 parses the next file while writing this one; errors keep file order."""
     first, second = tmp_path / "a.xml", tmp_path / "c.xml"
     _synthetic_pubmed(first, 300)
@@ -167,8 +177,8 @@ def test_parallel_readers_write_files_in_order_with_the_same_result(tmp_path: Pa
     files = [first, tmp_path / "b-missing.xml", second]
     results = []
     for workers in (0, 2):
-        settings = Settings(home=tmp_path / f"home{workers}",
-                            ingest=IngestSettings(batch_size=50, workers=workers))
+        settings = make_settings(tmp_path / f"home{workers}",
+                                 ingest=IngestSettings(batch_size=50, workers=workers))
         store = Store.open(settings)
         report = ingest_paths(files, store, settings)
         results.append((report.records, report.added, report.errors,

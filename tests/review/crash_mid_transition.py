@@ -2,7 +2,8 @@
 
 Used by test_concurrency.py (R-WF-2): by then the state row is updated and the approval
 inserted in the open transaction; nothing of it may survive the crash.
-Usage: python crash_mid_transition.py HOME REVIEWER
+Usage: python crash_mid_transition.py HOME REVIEWER  (MEDCITE_DATABASE_URL names a PostgreSQL
+store)
 """
 
 from __future__ import annotations

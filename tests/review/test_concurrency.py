@@ -11,6 +11,7 @@ import pytest
 from review_kit import Team, fast_review, race_approvals
 from sqlalchemy import event
 
+from live_server import store_env
 from medcite.errors import TransitionError
 from medcite.review import audit, workflow
 from medcite.review.accounts import MEDCITE
@@ -91,6 +92,7 @@ def test_R_WF_2_a_process_killed_mid_transition_leaves_a_consistent_store(
     crashed = subprocess.run(
         [sys.executable, str(HERE / "crash_mid_transition.py"), str(review_settings.home), "ana"],
         capture_output=True, text=True, timeout=120, check=False,
+        env=store_env(review_settings),
     )
     assert crashed.returncode == -9, crashed.stderr
     reopened = Store.open(review_settings)

@@ -49,9 +49,8 @@ def library(
     starter_store: Store, starter_settings: Settings, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Library]:
     """A writable copy of the starter library, with the real retriever and MiniLM model."""
-    home = tmp_path_factory.mktemp("publish")
-    copy_store(starter_settings.home / "medcite.db", home)
-    opened = Library.open(Settings(home=home, web=WebSettings(max_comment_chars=50)))
+    copied = copy_store(starter_settings, tmp_path_factory.mktemp("publish"))
+    opened = Library.open(copied.model_copy(update={"web": WebSettings(max_comment_chars=50)}))
     yield opened
     opened.store.close()
 

@@ -38,9 +38,14 @@ def test_a_postgresql_url_selects_psycopg_3() -> None:
         database_url("postgresql+psycopg2://u@h/m")
 
 
-def test_sqlite_stores_get_no_postgresql_objects(store: Store) -> None:
-    assert "passage_embeddings" not in inspect(store.engine).get_table_names()
-    assert isinstance(vector_index(store, "m", 3), NumpyVectorIndex)
+def test_each_database_gets_only_its_own_search_objects(store: Store, backend: str) -> None:
+    own, other, index = {
+        "sqlite": ("passages_fts", "passage_embeddings", NumpyVectorIndex),
+        "postgresql": ("passage_embeddings", "passages_fts", PgVectorIndex),
+    }[backend]
+    tables = inspect(store.engine).get_table_names()
+    assert own in tables and other not in tables
+    assert isinstance(vector_index(store, "m", 3), index)
 
 
 @pytest.fixture
@@ -118,6 +123,7 @@ def test_vectors_of_other_widths_are_searched_exactly(pg_store: Store) -> None:
 
 
 @pytest.mark.pg
+@pytest.mark.sqlite_only("compares the SQLite starter store with a PostgreSQL one it loads")
 def test_the_starter_library_search_agrees_across_backends(
     starter_store: Store, starter_settings: Settings, pg_store: Store
 ) -> None:

@@ -32,15 +32,14 @@ def spasm(client: httpx.Client) -> dict[str, Any]:
 
 @pytest.fixture(scope="module")
 def strict_server(
-    web_settings: Settings, tmp_path_factory: pytest.TempPathFactory
+    starter_settings: Settings, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[StrictServer]:
-    """Rate limits of one request per group per client, and a broken article."""
+    """Rate limits of one request per group per client, and a broken article (own store)."""
     from medcite.web.app import create_app
 
-    home = tmp_path_factory.mktemp("strict")
-    copy_store(web_settings.home / "medcite.db", home)
-    settings = Settings(home=home, web=WebSettings(
-        ask_burst=1, ask_per_minute=1, feedback_burst=1, feedback_per_minute=1))
+    copied = copy_store(starter_settings, tmp_path_factory.mktemp("strict"))
+    settings = copied.model_copy(update={"web": WebSettings(
+        ask_burst=1, ask_per_minute=1, feedback_burst=1, feedback_per_minute=1)})
     app = create_app(settings)
     library = app.state.library
     broken = broken_article(library.store, settings)

@@ -8,7 +8,7 @@ it is parsed as a browser would: no script but medcite's own, no event-handler a
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import httpx
 import pytest
@@ -41,12 +41,14 @@ Zebrafen for zebra fever is taken <b onmouseover=alert('b')>with food</b> for fi
 
 
 @pytest.fixture(scope="module")
-def hostile_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def hostile_url(
+    make_shared_settings: Callable[..., Settings], tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
     from medcite.web.app import create_app
 
     folder = tmp_path_factory.mktemp("hostile")
     (folder / "zebra-fever-clinician.md").write_text(HOSTILE)
-    settings = Settings(home=folder / "home")
+    settings = make_shared_settings(folder / "home")
     store = Store.open(settings)
     assert ingest_paths([folder / "zebra-fever-clinician.md"], store, settings).ok
     store.close()

@@ -9,20 +9,19 @@ from pathlib import Path
 import httpx
 from web_kit import assert_secured, csrf_token
 
-from live_server import copy_store, free_port, wait_until_serving
+from live_server import copy_store, free_port, store_env, wait_until_serving
 from medcite.settings import Settings
 
 
 def test_serve_with_two_workers_answers_pages_and_accepts_forms_across_them(
     starter_settings: Settings, tmp_path: Path
 ) -> None:
-    home = tmp_path / "home"
-    copy_store(starter_settings.home / "medcite.db", home)
+    copied = copy_store(starter_settings, tmp_path / "home")
     port = free_port()
     server = subprocess.Popen(
-        [sys.executable, "-m", "medcite", "serve", "--home", str(home), "--port", str(port),
-         "--workers", "2"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        [sys.executable, "-m", "medcite", "serve", "--home", str(copied.home), "--port",
+         str(port), "--workers", "2"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=store_env(copied),
     )
     base = f"http://127.0.0.1:{port}"
     try:

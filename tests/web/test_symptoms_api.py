@@ -24,10 +24,10 @@ API = "/api/v1/symptoms"
 
 
 def _site(starter: Settings, home: Path, **groups: Any) -> Iterator[str]:
-    copy_store(starter.home / "medcite.db", home)
+    copied = copy_store(starter, home)
     from medcite.web.app import create_app
 
-    with serve(create_app(Settings(home=home, **groups))) as url:
+    with serve(create_app(copied.model_copy(update=groups))) as url:
         yield url
 
 
@@ -64,8 +64,8 @@ def test_the_api_answers_the_cli_json_shape_plus_notice_and_links(live_server: A
     assert_secured(response)
     body = response.json()
     cli = assessment_json(check(SymptomQuery(text=TEXT), live_server.settings))
-    for key in ("triage", "advice", "red_flags", "findings", "next_question", "unknown_terms",
-                "disclaimer"):
+    for key in ("triage", "advice", "red_flags", "crisis", "findings", "next_question",
+                "unknown_terms", "disclaimer"):
         assert body[key] == cli[key], key
     assert [{k: c[k] for k in cli["causes"][0]} for c in body["causes"]] == cli["causes"]
     assert {("f:rash", False), ("f:headache", True)} <= {
@@ -178,6 +178,13 @@ def test_openapi_documents_the_route_and_its_problems(client: httpx.Client) -> N
 
 
 # --- the site's settings -----------------------------------------------------------------------
+
+
+def test_self_harm_sets_crisis_and_the_notice_gives_the_crisis_line(live_server: Any) -> None:
+    body = _post(live_server.url, {"text": "I want to hurt myself"}).json()
+    assert body["crisis"] is True
+    assert live_server.settings.answer.crisis_line in body["urgent_notice"]
+    assert _post(live_server.url, {"text": TEXT}).json()["crisis"] is False
 
 
 def test_R_SC_6_the_sites_emergency_number_is_in_the_notice_and_banner(uk_site: str) -> None:

@@ -16,10 +16,11 @@ from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy import inspect, text
 from symptoms_kit import EMERGENCY_TEXT, TEXT, main_of, patient, start, state_of, walk
 from web_kit import assert_secured, csrf_token, tags
 
-from live_server import copy_store, free_port, wait_until_serving
+from live_server import copy_store, free_port, store_env, wait_until_serving
 from medcite.settings import Settings
 from medcite.web.symptom_session import SessionTokens, SymptomSession
 
@@ -210,8 +211,13 @@ def test_R_SC_7_a_session_stores_nothing(live_server: Any) -> None:
     assert "zebracornish" in done.pages[0].text  # shown back as not recognised, then dropped
     assert all("zebracornish" not in page.text for page in done.pages[1:])
     home = Path(live_server.settings.home)
-    for path in home.glob("medcite.db*"):
+    for path in home.glob("medcite.db*"):  # SQLite: the file, its WAL and free pages
         assert b"zebracornish" not in path.read_bytes(), path.name
+    store = live_server.store  # any database: every row of every table
+    with store.engine.connect() as db:
+        for table in inspect(store.engine).get_table_names():
+            rows = db.execute(text(f'SELECT * FROM "{table}"')).all()
+            assert "zebracornish" not in repr(rows), table
     for state in filter(None, map(state_of, done.pages)):  # the session holds ids only
         payload = state.split(".", 1)[0]
         decoded = base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)).decode()
@@ -224,15 +230,15 @@ def test_R_SC_7_a_session_stores_nothing(live_server: Any) -> None:
 def test_R_AUD_2_free_text_and_session_tokens_never_reach_the_server_log(
     starter_settings: Settings, tmp_path: Path
 ) -> None:
-    home = tmp_path / "home"
-    copy_store(starter_settings.home / "medcite.db", home)
+    copied = copy_store(starter_settings, tmp_path / "home")
     port = free_port()
     log = tmp_path / "server.log"
     words = "quixotic headache and fever since tuesday, no rash"
     with log.open("wb") as sink:
         server = subprocess.Popen(
-            [sys.executable, "-m", "medcite", "serve", "--home", str(home), "--port", str(port)],
-            stdout=sink, stderr=subprocess.STDOUT,
+            [sys.executable, "-m", "medcite", "serve", "--home", str(copied.home), "--port",
+             str(port)],
+            stdout=sink, stderr=subprocess.STDOUT, env=store_env(copied),
         )
         base = f"http://127.0.0.1:{port}"
         try:

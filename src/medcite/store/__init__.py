@@ -11,6 +11,7 @@ Example:
 from __future__ import annotations
 
 import datetime as dt
+import weakref
 from collections.abc import Callable, Collection, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -67,6 +68,10 @@ class Store:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self._sessions = sessionmaker(engine, expire_on_commit=False)
+        # A store nobody closed (a CLI command, a script) closes its pooled connections when it
+        # is collected; left to the driver's garbage, a PostgreSQL server keeps them open
+        # until then and psycopg warns (ResourceWarning).
+        weakref.finalize(self, engine.dispose)
 
     @classmethod
     def open(cls, settings: Settings, *, migrate: bool = True) -> Store:
@@ -132,6 +137,12 @@ class Store:
         """A source's passages in reading order."""
         with self.session() as session:
             return sources.passages_of(session, source_id)
+
+    def passages_of_sources(self, ids: Sequence[str]) -> dict[str, list[Passage]]:
+        """The passages of each source among ``ids`` in reading order ([] when none), read
+        in bulk."""
+        with self.session() as session:
+            return sources.passages_of_sources(session, ids)
 
     def stats(self) -> StoreStats:
         """Counts of what the store holds."""
