@@ -15,15 +15,24 @@ switched off for the run (MEDCITE_WEB__RATE_LIMITS=false); nothing else is chang
 Requests per level are bounded (``--scale`` multiplies them); the client is httpx on asyncio,
 one connection per concurrent worker. Goal (issue 5): >= 100 article pages/s and ask
 p95 <= 500 ms at concurrency 8, on this 2-core machine (the client shares the cores).
+
+``python bench/load.py --profile 40`` measures what one uncached ask costs instead, in-process
+and on the same path as POST /api/v1/ask (``get_or_create_article``, ``article_view``,
+``article_out``) over the same store copy: CPU per ask for the whole process and for the
+asking thread (the difference is other threads: the lexical search worker and onnxruntime's
+intra-op threads), then cProfile's view of the medcite functions. CPU time is far less noisy
+than latency on a shared machine; nothing is written.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import cProfile
 import json
 import os
 import platform
+import pstats
 import socket
 import sqlite3
 import statistics
@@ -152,9 +161,12 @@ async def run_level(
             nonlocal errors
             for n in counter:
                 started = time.perf_counter()
-                response = await request(client, n)
+                try:
+                    failed = (await request(client, n)).status_code >= 400
+                except httpx.TransportError:  # e.g. a keep-alive connection the server closed
+                    failed = True
                 latencies.append((time.perf_counter() - started) * 1000)
-                errors += response.status_code >= 400
+                errors += failed
 
         began = time.perf_counter()
         await asyncio.gather(*(worker() for _ in range(concurrency)))
@@ -254,7 +266,9 @@ def write_markdown(results: dict[str, Any]) -> None:
               f"{s['goal_ask_p95_ms']:.0f} ms at concurrency 8. An uncached ask is CPU-bound "
               "(one retrieval and two extractive renderings; the ask rows at concurrency 1 show "
               "its cost), so 8 askers in a closed loop wait for each other's drafts: latency "
-              "grows with concurrency while throughput stays at what the cores give."]
+              "grows with concurrency while throughput stays at what the cores give. Where an "
+              "ask's CPU goes: `python bench/load.py --profile 40` (in-process, on the same "
+              "calls as the route)."]
     for workers in sorted({lv["workers"] for lv in results["levels"]}):
         suffix = "" if workers == 1 else f"_w{workers}"
         lines.append(
@@ -280,6 +294,48 @@ def run_server(source: Path, workers: int, scale: float) -> list[Level]:
             server.wait(timeout=30)
 
 
+def profile_asks(source: Path, count: int) -> None:
+    """CPU per uncached ask in-process (POST /api/v1/ask's calls), then cProfile's top entries."""
+    from medcite.review.access import ANONYMOUS
+    from medcite.review.publish import Library, get_or_create_article
+    from medcite.settings import Settings
+    from medcite.types import Audience
+    from medcite.web.api import article_out
+    from medcite.web.views import article_view
+
+    with tempfile.TemporaryDirectory(prefix="medcite-profile-") as tmp:
+        home = Path(tmp) / "home"
+        copy_store(source, home)
+        library = Library.open(Settings(home=home))
+        library.warm_up()
+        topics = [topic.name for topic in library.topics.topics()]
+        pool = questions(topics)
+
+        def ask_once() -> None:
+            article, created = get_or_create_article(library, next(pool))
+            asker = ANONYMOUS.model_copy(update={"key": article.preview_key})
+            article_out(article_view(library, article.id, Audience.CLINICIAN, asker),
+                        created=created)
+
+        for _ in range(ARTICLES):  # as the load run: 20 articles exist before measuring
+            ask_once()
+        cpu, thread, wall = time.process_time(), time.thread_time(), time.perf_counter()
+        for _ in range(count):
+            ask_once()
+        cpu, thread, wall = (time.process_time() - cpu, time.thread_time() - thread,
+                             time.perf_counter() - wall)
+        console.print(f"{count} uncached asks: CPU {1000 * cpu / count:.1f} ms/ask (asking "
+                      f"thread {1000 * thread / count:.1f} ms, other threads "
+                      f"{1000 * (cpu - thread) / count:.1f} ms), wall "
+                      f"{1000 * wall / count:.1f} ms/ask (load average "
+                      f"{os.getloadavg()[0]:.1f})", soft_wrap=True)
+        profiler = cProfile.Profile()
+        profiler.runcall(lambda: [ask_once() for _ in range(count)])
+        library.store.close()
+    stats = pstats.Stats(profiler)
+    stats.sort_stats("cumulative").print_stats(r"medcite/(answer|review|index|web|store)", 30)
+
+
 def main() -> None:
     """Build or reuse the store, start the server, measure, write the results."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -287,8 +343,13 @@ def main() -> None:
                         help="multiply the request counts (e.g. 0.2 for a quick run)")
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2],
                         help="server processes to measure, one run each (default: 1 2)")
+    parser.add_argument("--profile", type=int, default=0, metavar="ASKS",
+                        help="instead: profile ASKS uncached asks in-process (nothing written)")
     args = parser.parse_args()
     source = build_store()
+    if args.profile:
+        profile_asks(source, args.profile)
+        return
     before = os.getloadavg()[0]
     levels: list[Level] = []
     for workers in args.workers:

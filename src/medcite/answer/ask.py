@@ -5,20 +5,27 @@ question; retrieve; gather evidence; abstain when it does not cover the question
 (extractively, or with the optional generator, whose statements are checked and which falls
 back to the extractive answer); resolve and number citations; add the disclaimer.
 
+``ask_each`` answers one question for several audiences (an article's two renderings) with
+the work that does not depend on the audience done once: validation, red flags, analysis,
+retrieval and the store reads of its sources and passages.
+
 Example:
     answer = ask("How should muscle spasms be evaluated and managed?", Audience.CLINICIAN,
                  store=store, retriever=HybridRetriever(store, settings), settings=settings)
+    both = ask_each(question, list(Audience), store=store, retriever=retriever,
+                    settings=settings)
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from medcite.answer.cite import cite
 from medcite.answer.compose import compose
-from medcite.answer.evidence import Retriever, gather_evidence, sufficiency
+from medcite.answer.evidence import Retriever, StoredEvidence, gather_evidence, sufficiency
 from medcite.answer.generate import Generator, generator_from_settings
 from medcite.answer.question import analyse
 from medcite.errors import EmptyQuestionError, GeneratorError, InputTooLargeError
@@ -55,6 +62,14 @@ def validate_question(question: str, settings: Settings) -> str:
     return text
 
 
+@dataclass(frozen=True, slots=True)
+class Answers:
+    """One question answered for several audiences from one retrieval."""
+
+    by_audience: dict[Audience, Answer]
+    retrieved_ids: list[str]  # every passage id retrieved, in rank order
+
+
 def ask(
     question: str,
     audience: Audience,
@@ -80,12 +95,54 @@ def ask(
         EmptyQuestionError: The question has no words.
         InputTooLargeError: The question is longer than ``answer.max_question_chars``.
     """
+    answers = ask_each(question, [audience], store=store, retriever=retriever,
+                       settings=settings, follow_up_of=follow_up_of, generator=generator)
+    return answers.by_audience[audience]
+
+
+def ask_each(
+    question: str,
+    audiences: Sequence[Audience],
+    *,
+    store: Store,
+    retriever: Retriever,
+    settings: Settings,
+    follow_up_of: str | None = None,
+    generator: Generator | None = None,
+) -> Answers:
+    """Answer a question for each of ``audiences`` from one retrieval and one read of its
+    evidence; each answer is the one ``ask`` gives for its audience.
+
+    Raises:
+        EmptyQuestionError: The question has no words.
+        InputTooLargeError: The question is longer than ``answer.max_question_chars``.
+    """
     text = validate_question(question, settings)
     flags = check_question(text)  # safety first, independent of retrieval and any model
     analysis = analyse(text, follow_up_of=follow_up_of)
     hits = retriever.search(analysis.search_text, k=settings.answer.retrieve_k)
+    stored = StoredEvidence(store, hits)
+    return Answers(
+        by_audience={
+            audience: _answer(text, audience, analysis, flags, stored, settings, generator)
+            for audience in audiences
+        },
+        retrieved_ids=list(dict.fromkeys(hit.passage_id for hit in hits)),
+    )
+
+
+def _answer(
+    text: str,
+    audience: Audience,
+    analysis: QuestionAnalysis,
+    flags: list[RedFlag],
+    stored: StoredEvidence,
+    settings: Settings,
+    generator: Generator | None,
+) -> Answer:
+    """The answer for one audience (or an abstention), from the retrieval's stored evidence."""
     evidence = gather_evidence(
-        store, hits, analysis, audience, max_sources=settings.answer.max_sources
+        stored, analysis, audience, max_sources=settings.answer.max_sources
     )
     enough, reason = sufficiency(
         analysis, evidence, threshold=settings.answer.sufficiency_threshold
@@ -114,22 +171,26 @@ def _compose(
     settings: Settings,
     generator: Generator | None,
 ) -> tuple[list[AnswerSection], str]:
-    """Generated sections when a generator is configured and something survives, else extractive."""
-    extractive = compose(
-        analysis, evidence, audience,
-        max_statements=settings.answer.max_statements,
-        threshold=settings.answer.sufficiency_threshold,
-    )
+    """Generated sections when a generator is configured and something survives, else extractive
+    (composed only when it is the answer)."""
+
+    def extractive() -> list[AnswerSection]:
+        return compose(
+            analysis, evidence, audience,
+            max_statements=settings.answer.max_statements,
+            threshold=settings.answer.sufficiency_threshold,
+        )
+
     generator = generator or generator_from_settings(settings)
     if generator is None:
-        return extractive, "extractive"
+        return extractive(), "extractive"
     try:
         generated = generator.generate(analysis, evidence, audience)
     except GeneratorError as exc:
         log.warning("generator failed, using the extractive answer: %s", exc)
-        return extractive, "extractive (generator failed)"
+        return extractive(), "extractive (generator failed)"
     if not generated:
-        return extractive, "extractive (no generated statement was supported)"
+        return extractive(), "extractive (no generated statement was supported)"
     return generated, generator.name
 
 

@@ -75,7 +75,7 @@ def cite(
     """
     by_id = {item.id: item for item in evidence}
     kept_sections: list[AnswerSection] = []
-    order: dict[str, list[Quote]] = {}
+    order: dict[str, dict[tuple[str, str], Quote]] = {}  # each quote once, in first-use order
     for section in sections:
         kept = [s for s in (_resolve(st, by_id) for st in section.statements) if s is not None]
         if not kept:
@@ -84,12 +84,10 @@ def cite(
         for statement in kept:
             for quote in statement.quotes:
                 source_id = by_id[quote.passage_id].source.id
-                quotes = order.setdefault(source_id, [])
-                if quote not in quotes:
-                    quotes.append(quote)
+                order.setdefault(source_id, {}).setdefault((quote.passage_id, quote.text), quote)
     sources = {item.source.id: item.source for item in evidence}
     citations = [
-        _citation(number, sources[source_id], quotes)
+        _citation(number, sources[source_id], list(quotes.values()))
         for number, (source_id, quotes) in enumerate(order.items(), start=1)
     ]
     return kept_sections, citations

@@ -11,14 +11,16 @@ Example:
 from __future__ import annotations
 
 import math
+import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from medcite.answer.evidence import named_coverage, source_coverages
 from medcite.answer.question import content_stems
+from medcite.answer.sentences import passage_sentences
 from medcite.answer.templates import SectionRule, Template, Templates, templates
-from medcite.ingest.split import sentence_spans
 from medcite.types import AnswerSection, Audience, Evidence, QuestionAnalysis, Quote, Statement
 
 _MIN_CHARS = 20
@@ -29,7 +31,7 @@ _MAX_CORROBORATING = 2
 _QUESTION_SECTION = "questions to ask your doctor"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)  # each span is its own sentence: compare by identity
 class Sentence:
     """A candidate sentence: an exact span of one evidence passage."""
 
@@ -45,23 +47,31 @@ class _Picker:
     coverage: dict[str, float]
     used_sources: Counter[str] = field(default_factory=Counter)
     chosen: list[Sentence] = field(default_factory=list)
+    subject: frozenset[str] = field(init=False)
+    populations: tuple[frozenset[str], ...] = field(init=False)  # stems of each population
 
-    def score(self, sentence: Sentence, rule: SectionRule) -> float:
-        subject = set(self.analysis.subject_terms)
+    def __post_init__(self) -> None:
+        self.subject = frozenset(self.analysis.subject_terms)
+        self.populations = tuple(frozenset(content_stems(p)) for p in self.analysis.population)
+
+    def fit(self, sentence: Sentence, rule: SectionRule) -> float:
+        """How well a sentence fits a section, before the same-source decay."""
+        subject = self.subject
         overlap = len(subject & sentence.stems) / len(subject) if subject else 0.0
         cues = sum(1 for cue in rule.cues if cue.search(sentence.text))
-        population = sum(
-            1 for p in self.analysis.population if set(content_stems(p)) & sentence.stems
-        )
-        base = (
+        population = sum(1 for stems in self.populations if stems & sentence.stems)
+        return (
             2.0 * overlap
             + self.coverage.get(sentence.evidence.source.id, 0.0)
             + 0.5 * min(cues, 3)
             + 0.5 * population
             + 1.0 / math.sqrt(1 + sentence.evidence.rank)
         )
+
+    def score(self, sentence: Sentence, fit: float) -> float:
+        """The fit, decayed by how often the section already uses the sentence's source."""
         decay: float = _SAME_SOURCE_DECAY ** self.used_sources[sentence.evidence.source.id]
-        return base * decay
+        return fit * decay
 
     def duplicate(self, sentence: Sentence) -> bool:
         for other in self.chosen:
@@ -74,9 +84,11 @@ class _Picker:
         """Greedily choose ``count`` sentences, re-scoring after each (source diversity)."""
         picked: list[Sentence] = []
         self.used_sources.clear()  # diversity within a section; a main source may recur
-        remaining = [s for s in pool if s not in self.chosen]
+        taken = set(self.chosen)
+        remaining = [s for s in pool if s not in taken]
+        fits = {s: self.fit(s, rule) for s in remaining}  # only the decay changes per pick
         while remaining and len(picked) < count:
-            best = max(remaining, key=lambda s: (self.score(s, rule), _neg(s.order)))
+            best = max(remaining, key=lambda s: (self.score(s, fits[s]), _neg(s.order)))
             remaining.remove(best)
             if self.duplicate(best):
                 continue
@@ -98,15 +110,16 @@ def sentences_of(evidence: Sequence[Evidence], rules: Templates, audience: Audie
     )
     found: list[Sentence] = []
     for item in evidence:
-        text = item.passage.text
-        for start, end in sentence_spans(text):
-            sentence = text[start:end].strip()
-            if len(sentence) < _MIN_CHARS or any(p.search(sentence) for p in banned):
+        for span in passage_sentences(item.passage.text):
+            if len(span.text) < _MIN_CHARS or _matches_any(span.text, banned):
                 continue
-            found.append(
-                Sentence(item, sentence, frozenset(content_stems(sentence)), (item.rank, start))
-            )
+            found.append(Sentence(item, span.text, span.stems, (item.rank, span.start)))
     return found
+
+
+@lru_cache(maxsize=8192)  # the same passages' sentences recur in every answer on a topic
+def _matches_any(sentence: str, patterns: tuple[re.Pattern[str], ...]) -> bool:
+    return any(p.search(sentence) for p in patterns)
 
 
 def _about_subject(sentence: Sentence, picker: _Picker, named: dict[str, float],
@@ -177,10 +190,12 @@ def corroborating(chosen: Sentence, pool: Sequence[Sentence]) -> list[Sentence]:
     """Sentences of other sources that say all of what ``chosen`` says (best first, at most 2)."""
     if not chosen.stems:
         return []
+    stems, size, source_id = chosen.stems, len(chosen.stems), chosen.evidence.source.id
     found = [
         s for s in pool
-        if s.evidence.source.id != chosen.evidence.source.id
-        and len(chosen.stems & s.stems) / len(chosen.stems) >= _CORROBORATION
+        if len(s.stems) / size >= _CORROBORATION  # else it cannot hold enough of them
+        and s.evidence.source.id != source_id
+        and len(stems & s.stems) / size >= _CORROBORATION
     ]
     found.sort(key=lambda s: (-len(chosen.stems & s.stems) / len(s.stems | chosen.stems), s.order))
     unique: dict[str, Sentence] = {}

@@ -6,9 +6,14 @@ they were written for), with the evidence tier as the tie-break, and every passa
 source becomes evidence, so an answer can draw on a source's other sections (dosing, special
 populations) even when retrieval ranked only one of them. Retracted sources are never used.
 
+The store is read in bulk, once per retrieval (``StoredEvidence``): the hits' sources in one
+query, and the passages of the sources an audience chooses in one more, kept for the other
+audience of the same drafting.
+
 Example:
     hits = retriever.search(analysis.search_text, k=30)
-    evidence = gather_evidence(store, hits, analysis, Audience.CLINICIAN, max_sources=8)
+    stored = StoredEvidence(store, hits)
+    evidence = gather_evidence(stored, analysis, Audience.CLINICIAN, max_sources=8)
     sufficient, reason = sufficiency(analysis, evidence, threshold=0.5)
 """
 
@@ -19,10 +24,9 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from medcite.answer.question import content_stems
-from medcite.errors import SourceNotFoundError
-from medcite.ingest.split import sentences
+from medcite.answer.sentences import passage_sentences
 from medcite.store import Store
-from medcite.types import Audience, Evidence, QuestionAnalysis, Source, SourceKind
+from medcite.types import Audience, Evidence, Passage, QuestionAnalysis, Source, SourceKind
 
 # Evidence tiers for ranking ties (RELIABILITY.md R-EV-4): guideline > systematic review/
 # meta-analysis > RCT > observational > review > case report > other. Lower is better.
@@ -96,6 +100,36 @@ def _candidates(hits: Sequence[HitLike]) -> list[_Candidate]:
     return list(by_source.values())
 
 
+class StoredEvidence:
+    """The stored sources behind one retrieval's hits, and their passages, read in bulk.
+
+    The hits' sources are read in one query when it is built; the passages of the sources an
+    answer uses are read in one query per call, and kept, so the second audience of a drafting
+    reads only what the first did not. Build one per retrieval; not shared between threads.
+
+    Example:
+        stored = StoredEvidence(store, hits)
+        clinician = gather_evidence(stored, analysis, Audience.CLINICIAN)
+        patient = gather_evidence(stored, analysis, Audience.PATIENT)
+    """
+
+    def __init__(self, store: Store, hits: Sequence[HitLike]) -> None:
+        """Read the sources of ``hits`` from ``store`` (sources deleted since are left out)."""
+        self.store = store
+        self.hits = list(hits)
+        self.candidates = _candidates(self.hits)
+        ids = [c.source_id for c in self.candidates]
+        self.sources: dict[str, Source] = store.sources(ids) if ids else {}
+        self._passages: dict[str, list[Passage]] = {}
+
+    def passages_of(self, source_ids: Sequence[str]) -> dict[str, list[Passage]]:
+        """The passages of each of ``source_ids`` in reading order (read once, in bulk)."""
+        missing = [sid for sid in dict.fromkeys(source_ids) if sid not in self._passages]
+        if missing:
+            self._passages.update(self.store.passages_of_sources(missing))
+        return {sid: self._passages[sid] for sid in source_ids}
+
+
 def named_coverage(subject: set[str], source: Source) -> float:
     """Share of the subject terms named in a source's title or topics."""
     return len(subject & source_terms(source)) / len(subject) if subject else 0.0
@@ -121,8 +155,7 @@ def _fits(source: Source, audience: Audience) -> bool:
 
 
 def gather_evidence(
-    store: Store,
-    hits: Sequence[HitLike],
+    stored: StoredEvidence,
     analysis: QuestionAnalysis,
     audience: Audience,
     *,
@@ -132,8 +165,7 @@ def gather_evidence(
     """Evidence for a question: all passages of the most relevant retrieved sources.
 
     Args:
-        store: The evidence store the hits point into.
-        hits: Retrieval hits, any order.
+        stored: Retrieval hits (any order) with their stored sources and passages.
         analysis: The analysed question (its subject weighs source choice).
         audience: Sources written for this audience are preferred.
         max_sources: Most sources to read.
@@ -145,12 +177,9 @@ def gather_evidence(
         of the source in reading order.
     """
     scored: list[_Scored] = []
-    for candidate in _candidates(hits):
-        try:
-            source = store.get_source(candidate.source_id)
-        except SourceNotFoundError:  # deleted since it was indexed
-            continue
-        if source.retracted:
+    for candidate in stored.candidates:
+        source = stored.sources.get(candidate.source_id)
+        if source is None or source.retracted:  # deleted since it was indexed, or retracted
             continue
         relevance = _relevance(source, candidate.best_rank, analysis, audience)
         scored.append((-relevance, tier(source), source.id, source, candidate))
@@ -162,15 +191,18 @@ def gather_evidence(
     if bar > 0:
         scored = _prefer(scored, lambda source: named[source.id] >= bar)
     scored = _prefer(scored, lambda source: _fits(source, audience))
+    chosen = scored[:max_sources]
+    passages = stored.passages_of([item[2] for item in chosen])
     evidence: list[Evidence] = []
-    for _, _, _, source, candidate in scored[:max_sources]:
-        evidence.extend(_source_evidence(store, source, candidate, start=len(evidence)))
+    for _, _, _, source, candidate in chosen:
+        evidence.extend(
+            _source_evidence(source, candidate, passages[source.id], start=len(evidence))
+        )
     return evidence
 
 
-def _source_evidence(store: Store, source: Source, candidate: _Candidate, *, start: int,
-                     ) -> list[Evidence]:
-    passages = store.passages_of(source.id)
+def _source_evidence(source: Source, candidate: _Candidate, passages: Sequence[Passage], *,
+                     start: int) -> list[Evidence]:
     floor = min((score for score, _ in candidate.hits.values()), default=0.0)
     ordered = sorted(
         passages,
@@ -244,8 +276,8 @@ def _profiles(analysis: QuestionAnalysis, evidence: Sequence[Evidence]) -> dict[
         named, found, mentions = profiles.get(
             item.source.id, (subject & source_terms(item.source), set(), 0)
         )
-        for sentence in sentences(item.passage.text):
-            hit = subject & set(content_stems(sentence))
+        for sentence in passage_sentences(item.passage.text):
+            hit = subject & sentence.stems
             found |= hit
             mentions += bool(hit)
         profiles[item.source.id] = (named, found, mentions)

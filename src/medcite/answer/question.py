@@ -97,6 +97,22 @@ def words(text: str) -> list[str]:
 
 def content_stems(text: str) -> list[str]:
     """Stems of the content words of ``text`` (stopwords removed), in order, without repeats."""
+    if len(text) <= _REMEMBERED_CHARS:
+        return list(_short_content_stems(text))
+    return _content_stems(text)
+
+
+# Titles, topics and sentences recur across answers (both audiences of a drafting, and every
+# question on the same topic), so their stems are remembered; long texts are not kept.
+_REMEMBERED_CHARS = 1000
+
+
+@lru_cache(maxsize=8192)
+def _short_content_stems(text: str) -> tuple[str, ...]:
+    return tuple(_content_stems(text))
+
+
+def _content_stems(text: str) -> list[str]:
     stop = vocabulary().stopwords
     return list(dict.fromkeys(stem(w) for w in words(text) if w not in stop))
 

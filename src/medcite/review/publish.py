@@ -19,6 +19,7 @@ Example:
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import logging
 import re
@@ -27,7 +28,7 @@ import unicodedata
 from collections import OrderedDict
 from dataclasses import dataclass, field
 
-from medcite.answer.ask import ask, validate_question
+from medcite.answer.ask import ask_each, validate_question
 from medcite.answer.evidence import Retriever
 from medcite.answer.question import analyse
 from medcite.answer.related import RelatedQuestions, SharedEmbedder
@@ -36,7 +37,6 @@ from medcite.index.embedder import Embedder, MiniLMEmbedder
 from medcite.index.retrieve import HybridRetriever
 from medcite.review.access import ANONYMOUS, is_listed, may_read, public_face, shown_version
 from medcite.review.accounts import MEDCITE
-from medcite.review.drafting import DraftStore, ReplayRetriever
 from medcite.review.topics import TopicCatalog, topics_of
 from medcite.review.workflow import submit_article
 from medcite.settings import Settings
@@ -109,16 +109,20 @@ class Library:
     def warm_up(self) -> None:
         """Load the model, rule files and indexes now, not during the first reader's request.
 
-        Answers one fixed question for each audience (nothing is stored); failures are
-        logged, never raised: a cold start is slow, not broken.
+        Answers one fixed question for both audiences (nothing is stored); failures are
+        logged, never raised: a cold start is slow, not broken. What is loaded then lives as
+        long as the process, so it is moved out of the garbage collector's way
+        (``gc.freeze``): a full collection otherwise scans it all (~430,000 objects with the
+        model and indexes, ~0.2 s on this 2-core machine) in the middle of some request.
         """
         try:
-            for audience in Audience:
-                ask(WARM_UP_QUESTION, audience, store=self.store, retriever=self.retriever,
-                    settings=self.settings)
+            ask_each(WARM_UP_QUESTION, list(Audience), store=self.store,
+                     retriever=self.retriever, settings=self.settings)
             self.related.embed(WARM_UP_QUESTION)
         except MedciteError as exc:
             log.warning("warm-up incomplete: %s", exc)
+        gc.collect()
+        gc.freeze()
 
 
 # --- the one visibility rule (medcite.review.access) -------------------------------------------
@@ -201,22 +205,35 @@ def get_or_create_article(
         article, created = submit_article(library.store, draft, author)
         if created:
             library.related.remember(article)
+            library.versions.put(_first_version(library.store, article, draft))
     return article, created
+
+
+def _first_version(store: Store, article: Article, draft: ArticleDraft) -> ArticleVersion:
+    """The version 1 just stored from ``draft``, built from the draft itself rather than read
+    back and parsed again (its status and content hash are read, so the cache checks hold)."""
+    status, digest = store.article_version_stamp(article.id, 1)
+    return ArticleVersion(
+        article_id=article.id, version=1, status=status, clinician=draft.clinician,
+        patient=draft.patient, retrieved_ids=draft.retrieved_ids,
+        evidence_ids=draft.evidence_ids, settings_digest=draft.settings_digest,
+        content_hash=digest, created_at=article.created_at, created_by=draft.created_by,
+    )
 
 
 def draft_article(
     library: Library, text: str, key: str, *, parent: Article | None = None,
     created_by: str | None = None,
 ) -> ArticleDraft:
-    """Answer a question for both audiences from one retrieval, as an article draft."""
-    store = DraftStore(library.store)
-    replay = ReplayRetriever(library.retriever, store)
-    context = parent.question if parent is not None else None
-    clinician, patient = (
-        ask(text, audience, store=store, retriever=replay, settings=library.settings,
-            follow_up_of=context)
-        for audience in (Audience.CLINICIAN, Audience.PATIENT)
+    """Answer a question for both audiences from one retrieval and one read of its evidence
+    (``medcite.answer.ask.ask_each``), as an article draft."""
+    answers = ask_each(
+        text, [Audience.CLINICIAN, Audience.PATIENT], store=library.store,
+        retriever=library.retriever, settings=library.settings,
+        follow_up_of=parent.question if parent is not None else None,
     )
+    clinician = answers.by_audience[Audience.CLINICIAN]
+    patient = answers.by_audience[Audience.PATIENT]
     cited = [c for answer in (clinician, patient) for c in answer.citations]
     return ArticleDraft(
         question=text,
@@ -226,7 +243,7 @@ def draft_article(
         topics=topics_of(c.source.id for c in cited),
         clinician=clinician,
         patient=patient,
-        retrieved_ids=replay.passage_ids(),
+        retrieved_ids=answers.retrieved_ids,
         evidence_ids=list(dict.fromkeys(pid for c in cited for pid in c.passage_ids)),
         settings_digest=library.settings.digest,
         created_by=created_by,
@@ -267,6 +284,15 @@ class VersionCache:
                 while len(self._items) > self.size:
                     self._items.popitem(last=False)
         return cached if cached.status is status else cached.model_copy(update={"status": status})
+
+    def put(self, version: ArticleVersion) -> None:
+        """Remember a version already in hand (one just stored), so it is not read back."""
+        key = (version.article_id, version.version)
+        with self._lock:
+            self._items[key] = version
+            self._items.move_to_end(key)
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
 
 
 def readable_article(store: Store, article_id: int, viewer: Viewer = ANONYMOUS) -> Article:

@@ -184,6 +184,20 @@ def passages_of(session: Session, source_id: str) -> list[Passage]:
     return [to_passage(row) for row in session.scalars(query)]
 
 
+def passages_of_sources(session: Session, ids: Sequence[str]) -> dict[str, list[Passage]]:
+    """The passages of each source among ``ids``, in reading order, in one query per chunk.
+
+    Every id asked for is a key; a source that is not stored (or has no passages) maps to [].
+    """
+    found: dict[str, list[Passage]] = {source_id: [] for source_id in ids}
+    for chunk in id_chunks(sorted(found)):
+        query = (select(PassageRow).where(PassageRow.source_id.in_(chunk))
+                 .order_by(PassageRow.source_id, PassageRow.ordinal))
+        for row in session.scalars(query):
+            found[row.source_id].append(to_passage(row))
+    return found
+
+
 def stats(session: Session) -> StoreStats:
     """Counts of sources (all and per kind), retracted sources and passages."""
     by_kind: dict[str, int] = {
