@@ -242,60 +242,6 @@ class ReviewSettings(BaseModel):
     )
 
 
-class Settings(BaseSettings):
-    """All of medcite's configuration."""
-
-    model_config = SettingsConfigDict(
-        env_prefix="MEDCITE_", env_nested_delimiter="__", extra="forbid"
-    )
-
-    home: Path = Field(
-        default=Path("medcite-data"), description="Data directory (store, caches). MEDCITE_HOME."
-    )
-    database_url: str | None = Field(
-        default=None,
-        description="SQLAlchemy URL of the store; default: a SQLite file in the data directory.",
-    )
-    ingest: IngestSettings = Field(default_factory=IngestSettings, description="Ingestion.")
-    index: IndexSettings = Field(
-        default_factory=lambda: IndexSettings(), description="Embedding, search and ranking."
-    )
-    answer: AnswerSettings = Field(
-        default_factory=AnswerSettings, description="Cited answers."
-    )
-    symptoms: SymptomsSettings = Field(
-        default_factory=SymptomsSettings, description="Symptom checker."
-    )
-    review: ReviewSettings = Field(
-        default_factory=ReviewSettings, description="Accounts, review workflow and audit."
-    )
-    web: WebSettings = Field(
-        default_factory=WebSettings, description="Web app and JSON API."
-    )
-
-    @field_validator("database_url")
-    @classmethod
-    def _known_database(cls, value: str | None) -> str | None:
-        if value is not None and not value.startswith(("sqlite", "postgresql")):
-            raise ValueError("database_url must be a sqlite:// or postgresql:// URL")
-        return value
-
-    @property
-    def store_url(self) -> str:
-        """The store's URL, defaulting to ``<home>/medcite.db``."""
-        return self.database_url or f"sqlite:///{(self.home / 'medcite.db').as_posix()}"
-
-    @property
-    def digest(self) -> str:
-        """Short hash of the settings, recorded with everything they produce."""
-        return hashlib.sha256(self.model_dump_json().encode()).hexdigest()[:12]
-
-
-def get_settings(settings: Settings | None = None) -> Settings:
-    """The given settings, or fresh ones from the environment."""
-    return settings if settings is not None else Settings()
-
-
 class IndexSettings(BaseModel):
     """How passages are embedded, searched and ranked (medcite.index)."""
 
@@ -358,3 +304,57 @@ class IndexSettings(BaseModel):
         default=None, ge=1900, le=2200,
         description="Year recency is measured from; None: the current year (tests pin it).",
     )
+
+
+class Settings(BaseSettings):
+    """All of medcite's configuration."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="MEDCITE_", env_nested_delimiter="__", extra="forbid"
+    )
+
+    home: Path = Field(
+        default=Path("medcite-data"), description="Data directory (store, caches). MEDCITE_HOME."
+    )
+    database_url: str | None = Field(
+        default=None,
+        description="SQLAlchemy URL of the store; default: a SQLite file in the data directory.",
+    )
+    ingest: IngestSettings = Field(default_factory=IngestSettings, description="Ingestion.")
+    index: IndexSettings = Field(
+        default_factory=IndexSettings, description="Embedding, search and ranking."
+    )
+    answer: AnswerSettings = Field(
+        default_factory=AnswerSettings, description="Cited answers."
+    )
+    symptoms: SymptomsSettings = Field(
+        default_factory=SymptomsSettings, description="Symptom checker."
+    )
+    review: ReviewSettings = Field(
+        default_factory=ReviewSettings, description="Accounts, review workflow and audit."
+    )
+    web: WebSettings = Field(
+        default_factory=WebSettings, description="Web app and JSON API."
+    )
+
+    @field_validator("database_url")
+    @classmethod
+    def _known_database(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("sqlite", "postgresql")):
+            raise ValueError("database_url must be a sqlite:// or postgresql:// URL")
+        return value
+
+    @property
+    def store_url(self) -> str:
+        """The store's URL, defaulting to ``<home>/medcite.db``."""
+        return self.database_url or f"sqlite:///{(self.home / 'medcite.db').as_posix()}"
+
+    @property
+    def digest(self) -> str:
+        """Short hash of the settings, recorded with everything they produce."""
+        return hashlib.sha256(self.model_dump_json().encode()).hexdigest()[:12]
+
+
+def get_settings(settings: Settings | None = None) -> Settings:
+    """The given settings, or fresh ones from the environment."""
+    return settings if settings is not None else Settings()
