@@ -100,9 +100,10 @@ class HybridRetriever:
     ) -> list[Scored]:
         sources = {r.passage_id: r.source_id for r in lexical}
         sources.update((m.passage_id, m.source_id) for m in dense)
-        flat_if = [r.score for r in lexical] if dense else []  # lexical-only: nothing to shift to
+        # Without dense matches there is nothing to shift weight to: the base share applies.
+        lexical_scores = [r.score for r in lexical] if dense else []
         dense_weight = adaptive_dense_weight(
-            flat_if, self.settings.dense_weight, self.settings.dense_weight_flat
+            lexical_scores, self.settings.dense_weight, self.settings.dense_weight_flat
         )
         if self.settings.fusion in ("convex", "zscore"):
             # Dense re-score: the exact cosine of every candidate, lexical-only ones included.

@@ -180,8 +180,7 @@ def list_sources(
 
 def passages_of(session: Session, source_id: str) -> list[Passage]:
     """A source's passages in reading order."""
-    query = select(PassageRow).where(PassageRow.source_id == source_id).order_by(PassageRow.ordinal)
-    return [to_passage(row) for row in session.scalars(query)]
+    return passages_of_sources(session, [source_id])[source_id]
 
 
 def passages_of_sources(session: Session, ids: Sequence[str]) -> dict[str, list[Passage]]:
