@@ -11,16 +11,6 @@ from medcite.store import Store
 from medcite.types import Audience, SearchFilters, SourceKind
 
 
-def test_retracted_sources_are_never_returned(
-    tiny_store: Store, settings: Settings, embedder: MiniLMEmbedder
-) -> None:
-    retriever = HybridRetriever(tiny_store, settings, embedder=embedder)
-    for query in ["aspirin myocardial infarction retracted trial", "aspirin", "heart attack"]:
-        hits = retriever.search(query, k=10)
-        assert hits, query
-        assert "pmid:3" not in {h.source_id for h in hits}
-
-
 def test_both_retrievers_contribute(
     tiny_store: Store, settings: Settings, embedder: MiniLMEmbedder
 ) -> None:
