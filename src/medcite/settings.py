@@ -289,6 +289,16 @@ class IndexSettings(BaseModel):
         "1st: words alone cannot tell the candidates apart); equal to dense_weight turns the "
         "adaptation off (docs/benchmarks.md).",
     )
+    answer_type_weight: float = Field(
+        default=0.2, ge=0, le=1,
+        description="Added to the fused score of a top candidate whose opening matches the kind "
+        "of answer a question asks for (treatment, symptoms, inheritance …; "
+        "index/question_types.py); 0 turns it off.",
+    )
+    answer_type_lead: int = Field(
+        default=150, ge=20, le=2000,
+        description="How many opening characters of a passage are read for its answer type.",
+    )
     feedback_passages: int = Field(
         default=0, ge=0, le=50,
         description="Dense pseudo-relevance feedback: top fused passages mixed into the query.",

@@ -30,12 +30,14 @@ from medcite.index.fuse import (
     reciprocal_rank_fusion,
 )
 from medcite.index.lexical import LexicalSearcher
+from medcite.index.question_types import QuestionType, asked_types
 from medcite.index.vectors import VectorMatch
 from medcite.settings import Settings
 from medcite.store import LexicalRow, Store
 from medcite.types import Hit, SearchFilters
 
 MAX_QUERY_CHARS = 2000  # longer input is cut; the embedder reads 256 tokens at most anyway
+ANSWER_TYPE_CANDIDATES = 50  # top fused passages whose openings are read for their answer type
 
 
 class Retriever(Protocol):
@@ -88,6 +90,7 @@ class HybridRetriever:
         if vector is not None and self.settings.feedback_passages:
             vector = self._feedback(vector, fused)
             fused = self._fuse(lexical, dense, vector)
+        fused = self._favour_answer_type(asked_types(query), fused)
         fused = self._apply_priors(fused, allowed)
         ranked = group_by_source(fused, k=k, per_source=self.settings.per_source)
         return _hits(ranked, lexical, dense)
@@ -146,6 +149,24 @@ class HybridRetriever:
         moved = vector + self.settings.feedback_weight * found.mean(axis=0)
         unit: npt.NDArray[np.float32] = (moved / np.linalg.norm(moved)).astype(np.float32)
         return unit
+
+    def _favour_answer_type(
+        self, types: Sequence[QuestionType], fused: list[Scored]
+    ) -> list[Scored]:
+        """Raise the top candidates that open like the kind of answer the question asks for."""
+        weight = self.settings.answer_type_weight
+        if not types or weight == 0:
+            return fused
+        top = sorted(fused, key=lambda s: (-s.score, s.passage_id))[:ANSWER_TYPE_CANDIDATES]
+        ids = [s.passage_id for s in top]
+        leads = self.store.passage_leads(ids, self.settings.answer_type_lead)
+        answering = {
+            pid for pid, lead in leads.items() if any(t.answered_by(lead) for t in types)
+        }
+        return [
+            Scored(s.passage_id, s.source_id, s.score + weight) if s.passage_id in answering else s
+            for s in fused
+        ]
 
     def _apply_priors(
         self, fused: list[Scored], allowed: dict[str, tuple[str, str | None, int | None]]

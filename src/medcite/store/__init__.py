@@ -171,6 +171,11 @@ class Store:
         with self.session() as session:
             return search.passages_by_id(session, ids)
 
+    def passage_leads(self, ids: Sequence[str], chars: int) -> dict[str, str]:
+        """The first ``chars`` characters of each stored passage among ``ids``, keyed by id."""
+        with self.session() as session:
+            return search.passage_leads(session, ids, chars)
+
     def sources(self, ids: Sequence[str]) -> dict[str, Source]:
         """Stored sources among ``ids``, keyed by id; unknown ids are left out."""
         with self.session() as session:

@@ -244,3 +244,12 @@ def _filtered(query: _SourceMeta, filters: SearchFilters | None) -> _SourceMeta:
             SourceRow.audience.is_(None) | (SourceRow.audience == filters.audience.value)
         )
     return query
+
+
+def passage_leads(session: Session, ids: Sequence[str], chars: int) -> dict[str, str]:
+    """The first ``chars`` characters of each stored passage among ``ids``, keyed by id."""
+    if not ids:
+        return {}
+    query = select(PassageRow.id, func.substr(PassageRow.text, 1, chars)).where(
+        _one_of(session, PassageRow.id, ids))
+    return {pid: lead for pid, lead in session.execute(query)}

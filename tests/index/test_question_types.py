@@ -1,0 +1,86 @@
+"""Question types: what a question asks for raises the passages that answer that kind."""
+
+from __future__ import annotations
+
+import pytest
+from index_builders import add, make_document
+
+from medcite.index.embed_pipeline import embed_missing
+from medcite.index.embedder import MiniLMEmbedder
+from medcite.index.question_types import asked_types, is_question, question_types
+from medcite.index.retrieve import HybridRetriever
+from medcite.settings import Settings
+from medcite.store import Store
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("What are the treatments for Fabry disease?", ["treatment"]),
+        ("Is Huntington disease inherited?", ["inheritance"]),
+        ("How many people are affected by cystic fibrosis?", ["frequency"]),
+        ("what are the symptoms of lupus", ["symptoms"]),
+        ("What is the outlook for Williams syndrome?", ["outlook"]),
+        ("What is (are) scleroderma?", []),
+    ],
+)
+def test_a_question_asks_for_the_kinds_its_words_name(question: str, expected: list[str]) -> None:
+    assert [t.name for t in asked_types(question)] == expected
+
+
+@pytest.mark.parametrize(
+    "text", ["Statins reduce mortality after myocardial infarction.", "treatment of gout", ""]
+)
+def test_claims_and_keyword_searches_ask_for_nothing(text: str) -> None:
+    assert not is_question(text)
+    assert asked_types(text) == ()
+
+
+def test_every_question_type_names_its_source() -> None:
+    assert question_types()
+    assert all(t.source.strip() for t in question_types())
+
+
+FABRY = [
+    make_document("doc:fabry-cause", "Fabry disease",
+                  "Fabry disease is caused by mutations in the GLA gene, which lead to a "
+                  "build-up of globotriaosylceramide in the cells of the kidney, heart and "
+                  "nerves. What are the treatments for Fabry disease? They aim at this "
+                  "build-up in Fabry disease."),
+    make_document("doc:fabry-treatment", "Fabry disease",
+                  "Enzyme replacement therapy with agalsidase is given every two weeks."),
+    make_document("doc:fabry-inheritance", "Fabry disease",
+                  "This condition is inherited in an X-linked pattern."),
+]
+
+
+@pytest.fixture
+def fabry_store(store: Store, settings: Settings, embedder: MiniLMEmbedder) -> Store:
+    add(store, *FABRY)
+    embed_missing(store, settings, embedder=embedder)
+    return store
+
+
+def _ranking(store: Store, settings: Settings, embedder: MiniLMEmbedder, query: str,
+             weight: float) -> list[str]:
+    index = settings.index.model_copy(update={"answer_type_weight": weight})
+    tuned = settings.model_copy(update={"index": index})
+    return [h.source_id for h in HybridRetriever(store, tuned, embedder=embedder).search(query)]
+
+
+def test_the_passage_answering_the_asked_kind_is_raised(
+    fabry_store: Store, settings: Settings, embedder: MiniLMEmbedder
+) -> None:
+    question = "What are the treatments for Fabry disease?"
+    assert _ranking(fabry_store, settings, embedder, question, 0.0)[0] == "doc:fabry-cause"
+    assert _ranking(fabry_store, settings, embedder, question, 1.0)[0] == "doc:fabry-treatment"
+    inherited = _ranking(fabry_store, settings, embedder, "Is Fabry disease inherited?", 1.0)
+    assert inherited[0] == "doc:fabry-inheritance"
+
+
+def test_a_keyword_search_is_ranked_without_answer_types(
+    fabry_store: Store, settings: Settings, embedder: MiniLMEmbedder
+) -> None:
+    query = "treatments for Fabry disease"
+    assert _ranking(fabry_store, settings, embedder, query, 1.0) == \
+        _ranking(fabry_store, settings, embedder, query, 0.0)
