@@ -290,10 +290,10 @@ class IndexSettings(BaseModel):
         "adaptation off (docs/benchmarks.md).",
     )
     answer_type_weight: float = Field(
-        default=0.2, ge=0, le=1,
-        description="Added to the fused score of a top candidate whose opening matches the kind "
-        "of answer a question asks for (treatment, symptoms, inheritance …; "
-        "index/question_types.py); 0 turns it off.",
+        default=0.3, ge=0, le=1,
+        description="Added, times the flatness of the lexical scores, to the fused score of a "
+        "top candidate whose opening matches the kind of answer a question asks for (treatment, "
+        "symptoms, inheritance …; index/question_types.py); 0 turns it off.",
     )
     answer_type_lead: int = Field(
         default=150, ge=20, le=2000,

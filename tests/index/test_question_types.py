@@ -43,14 +43,18 @@ def test_every_question_type_names_its_source() -> None:
 
 FABRY = [
     make_document("doc:fabry-cause", "Fabry disease",
-                  "Fabry disease is caused by mutations in the GLA gene, which lead to a "
-                  "build-up of globotriaosylceramide in the cells of the kidney, heart and "
-                  "nerves. What are the treatments for Fabry disease? They aim at this "
-                  "build-up in Fabry disease."),
+                  "Fabry disease is caused by mutations in the GLA gene. In Fabry disease, "
+                  "globotriaosylceramide builds up in the cells of the kidney and heart."),
     make_document("doc:fabry-treatment", "Fabry disease",
                   "Enzyme replacement therapy with agalsidase is given every two weeks."),
     make_document("doc:fabry-inheritance", "Fabry disease",
                   "This condition is inherited in an X-linked pattern."),
+    make_document("doc:fabry-frequency", "Fabry disease",
+                  "Fabry disease affects an estimated 1 in 40,000 to 60,000 males."),
+    make_document("doc:fabry-diagnosis", "Fabry disease",
+                  "Fabry disease is diagnosed by measuring alpha-galactosidase A in blood."),
+    make_document("doc:fabry-outlook", "Fabry disease",
+                  "Kidney and heart disease shorten life in Fabry disease."),
 ]
 
 
@@ -72,7 +76,7 @@ def test_the_passage_answering_the_asked_kind_is_raised(
     fabry_store: Store, settings: Settings, embedder: MiniLMEmbedder
 ) -> None:
     question = "What are the treatments for Fabry disease?"
-    assert _ranking(fabry_store, settings, embedder, question, 0.0)[0] == "doc:fabry-cause"
+    assert _ranking(fabry_store, settings, embedder, question, 0.0)[0] != "doc:fabry-treatment"
     assert _ranking(fabry_store, settings, embedder, question, 1.0)[0] == "doc:fabry-treatment"
     inherited = _ranking(fabry_store, settings, embedder, "Is Fabry disease inherited?", 1.0)
     assert inherited[0] == "doc:fabry-inheritance"

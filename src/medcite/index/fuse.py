@@ -63,18 +63,23 @@ def reciprocal_rank_fusion(
     return fused
 
 
-def adaptive_dense_weight(lexical_scores: Sequence[float], low: float, high: float) -> float:
-    """The dense share of a fusion: ``low``, rising to ``high`` when the lexical scores are flat.
+def lexical_flatness(lexical_scores: Sequence[float]) -> float:
+    """How little the lexical scores separate the top candidates, from 0 (steep) to 1 (flat).
 
     Flat scores (the 5th close to the 1st) mean the words cannot tell the candidates apart,
-    as with consumer questions whose words every answer on the topic shares.
+    as with consumer questions whose words every answer on the topic shares. Fewer than
+    ``FLAT_RANK`` scores count as steep.
     """
-    if len(lexical_scores) < FLAT_RANK or low == high:
-        return low
+    if len(lexical_scores) < FLAT_RANK:
+        return 0.0
     scores = sorted(lexical_scores, reverse=True)
     ratio = scores[FLAT_RANK - 1] / scores[0] if scores[0] > 0 else 1.0
-    share = min(1.0, max(0.0, (ratio - FLAT_LOW) / (FLAT_HIGH - FLAT_LOW)))
-    return low + (high - low) * share
+    return min(1.0, max(0.0, (ratio - FLAT_LOW) / (FLAT_HIGH - FLAT_LOW)))
+
+
+def adaptive_dense_weight(lexical_scores: Sequence[float], low: float, high: float) -> float:
+    """The dense share of a fusion: ``low``, rising to ``high`` as the lexical scores flatten."""
+    return low + (high - low) * lexical_flatness(lexical_scores)
 
 
 def evidence_prior(

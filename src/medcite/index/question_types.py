@@ -5,9 +5,9 @@ with every passage about Williams syndrome: the one on its treatment, but also t
 causes, its frequency and its inheritance. Words and embeddings alike rank those siblings
 close together. The kind of answer the question wants separates them: a passage that answers
 a treatment question usually says so in its first words ("There is no cure …, treatment is
-…"). The retriever adds ``index.answer_type_weight`` to the fused score of the top candidates
-whose first ``index.answer_type_lead`` characters match the answer pattern of a type the
-question asks for.
+…"). The retriever adds ``index.answer_type_weight``, times the flatness of the lexical
+scores (``fuse.lexical_flatness``), to the fused score of the top candidates whose first
+``index.answer_type_lead`` characters match the answer pattern of a type the question asks for.
 
 Only questions get a type (text ending in "?" or opening with a question word), so claims and
 keyword searches ("Statins reduce mortality") are ranked as before. The types come from

@@ -27,6 +27,7 @@ from medcite.index.fuse import (
     adaptive_dense_weight,
     evidence_prior,
     group_by_source,
+    lexical_flatness,
     reciprocal_rank_fusion,
 )
 from medcite.index.lexical import LexicalSearcher
@@ -90,7 +91,7 @@ class HybridRetriever:
         if vector is not None and self.settings.feedback_passages:
             vector = self._feedback(vector, fused)
             fused = self._fuse(lexical, dense, vector)
-        fused = self._favour_answer_type(asked_types(query), fused)
+        fused = self._favour_answer_type(asked_types(query), fused, lexical)
         fused = self._apply_priors(fused, allowed)
         ranked = group_by_source(fused, k=k, per_source=self.settings.per_source)
         return _hits(ranked, lexical, dense)
@@ -151,10 +152,14 @@ class HybridRetriever:
         return unit
 
     def _favour_answer_type(
-        self, types: Sequence[QuestionType], fused: list[Scored]
+        self, types: Sequence[QuestionType], fused: list[Scored], lexical: Sequence[LexicalRow]
     ) -> list[Scored]:
-        """Raise the top candidates that open like the kind of answer the question asks for."""
-        weight = self.settings.answer_type_weight
+        """Raise the top candidates that open like the kind of answer the question asks for.
+
+        The raise grows with the flatness of the lexical scores: when the words already tell
+        the candidates apart, the kind of answer matters less (docs/benchmarks.md).
+        """
+        weight = self.settings.answer_type_weight * lexical_flatness([r.score for r in lexical])
         if not types or weight == 0:
             return fused
         top = sorted(fused, key=lambda s: (-s.score, s.passage_id))[:ANSWER_TYPE_CANDIDATES]
