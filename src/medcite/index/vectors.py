@@ -12,10 +12,12 @@ import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cache
 from typing import Protocol
 
 import numpy as np
 import numpy.typing as npt
+from threadpoolctl import threadpool_limits
 
 from medcite.store import Store, VectorMatrix
 
@@ -63,6 +65,19 @@ class VectorIndex(Protocol):
         ...
 
 
+@cache
+def single_threaded_blas() -> None:
+    """Run numpy's BLAS (OpenBLAS) on one thread in this process, once.
+
+    After a multi-threaded matrix product, OpenBLAS keeps its worker threads spinning for a
+    while; on a 2-core machine they take the core that the parallel lexical search and the
+    query embedding need, and a 200k-passage search got 1.5-2x slower (docs/benchmarks.md).
+    Queries are small products (one vector against at most a prefiltered slice or a matrix of
+    100k rows), and a server gets its parallelism from concurrent requests instead.
+    """
+    threadpool_limits(limits=1, user_api="blas")
+
+
 class NumpyVectorIndex:
     """Exact inner-product search over a store's vectors of one model, loaded lazily.
 
@@ -79,6 +94,7 @@ class NumpyVectorIndex:
         self.model = model
         self.dim = dim
         self.prefilter_min = prefilter_min
+        single_threaded_blas()
         self._lock = threading.Lock()
         self._loaded: _Loaded | None = None
         self._signature: tuple[int, int] | None = None
