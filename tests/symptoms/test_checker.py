@@ -15,7 +15,7 @@ from medcite.errors import (
 )
 from medcite.settings import AnswerSettings, Settings, SymptomsSettings
 from medcite.symptoms.checker import check
-from medcite.types import Assessment, Finding, SymptomQuery, TriageLevel
+from medcite.types import Assessment, Finding, Sex, SymptomQuery, TriageLevel
 
 VIGNETTES = Path(__file__).parent / "triage_vignettes.json"
 
@@ -121,6 +121,15 @@ def test_hpo_terms_rank_rare_diseases() -> None:
         ("HP:0001166", "HP:0001083", "HP:0000098", "HP:0002616")]))
     assert "OMIM:154700" in [c.id for c in result.causes[:3]]  # Marfan syndrome
     assert result.triage is not TriageLevel.SELF_CARE
+
+
+def test_a_womans_sex_lowers_x_linked_recessive_diseases() -> None:
+    dystrophy = [Finding(id=hpo, label=hpo) for hpo in ("HP:0003560", "HP:0003236", "HP:0003707")]
+    boy = check(SymptomQuery(findings=dystrophy, sex=Sex.MALE))
+    woman = check(SymptomQuery(findings=dystrophy, sex=Sex.FEMALE))
+    duchenne = "OMIM:310200"
+    assert duchenne in [c.id for c in boy.causes[:3]]
+    assert duchenne not in [c.id for c in woman.causes[:3]]
 
 
 def test_empty_input_is_refused() -> None:

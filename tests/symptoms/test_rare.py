@@ -13,8 +13,10 @@ from medcite.symptoms.hpo import (
     Frequency,
     HpoIndex,
     build_index,
+    gene_links,
 )
 from medcite.symptoms.rare import UNEXPLAINED_LR, RareModel, feature_frequency
+from medcite.types import Sex
 
 # HP:0000001 All > HP:0000118 Phenotypic abnormality > ...
 NAMES = {1: "All", 118: "Phenotypic abnormality", 10: "Abnormality of the eye",
@@ -137,3 +139,65 @@ def test_the_background_is_weighted_by_frequency(hpo: HpoIndex) -> None:
     plain, weighted = RareModel(hpo), RareModel(hpo, rare_in_eye)
     syndrome = positions[SYNDROME]
     assert weighted.observed_log_lr(11)[syndrome] > plain.observed_log_lr(11)[syndrome]
+
+
+# A second small world for gene lists and sex: inheritance terms sit beside the phenotypes, and
+# enough other diseases make hearing impairment a specific finding.
+INHERITANCE = {5: "Mode of inheritance", 6: "Autosomal dominant inheritance",
+               1419: "X-linked recessive inheritance"}
+WIDE_NAMES = {**NAMES, **INHERITANCE}
+WIDE_PARENTS = {**PARENTS, 5: (1,), 6: (5,), 1419: (5,)}
+X_EYE, AD_EYE, GENE_EYE = "OMIM:300001", "OMIM:100011", "OMIM:100012"
+
+
+def wide_index() -> HpoIndex:
+    diseases = [
+        Disease(X_EYE, "X-linked cataract", frozenset({11, 1419})),
+        Disease(AD_EYE, "Dominant cataract", frozenset({11, 6})),
+        # Its gene's list (from an allelic disease) also has hearing impairment.
+        Disease(GENE_EYE, "Cataract, gene-listed deafness", frozenset({11, 6}),
+                gene_terms=frozenset({11, 40, 6})),
+        *[Disease(f"OMIM:2001{i:02d}", f"Deafness {i}", frozenset({40, 6})) for i in range(4)],
+        *[Disease(f"OMIM:2002{i:02d}", f"Dwarfism {i}", frozenset({30, 6})) for i in range(20)],
+    ]
+    return build_index("test", WIDE_NAMES, WIDE_PARENTS, diseases)
+
+
+def test_a_woman_makes_an_x_linked_recessive_disease_less_likely() -> None:
+    model = RareModel(wide_index())
+    positions = {d.id: i for i, d in enumerate(model.hpo.diseases)}
+    unknown, woman, man = (model.scores({11}, set(), sex) for sex in
+                           (None, Sex.FEMALE, Sex.MALE))
+    assert woman[positions[X_EYE]] < unknown[positions[X_EYE]] == man[positions[X_EYE]]
+    assert woman[positions[AD_EYE]] == unknown[positions[AD_EYE]]
+    chance = {r.id: r.probability for r in model.rank({11}, sex=Sex.FEMALE, limit=3)}
+    assert chance[X_EYE] < chance[AD_EYE]
+
+
+def test_a_finding_only_the_gene_list_explains_counts_between_own_and_none() -> None:
+    # Hearing impairment: annotated for the deafness diseases, only on the gene list of one
+    # cataract disease, unrelated to the other.
+    model = RareModel(wide_index())
+    positions = {d.id: i for i, d in enumerate(model.hpo.diseases)}
+    lr = model.observed_log_lr(40)
+    assert lr[positions["OMIM:200100"]] > lr[positions[GENE_EYE]] > lr[positions[AD_EYE]]
+    order = [r.id for r in model.rank({11, 40}, limit=3)]
+    assert order[0] == GENE_EYE
+
+
+def test_each_annotated_feature_the_patient_shows_counts() -> None:
+    # The syndrome's cataract and absence-seizure annotations are both shown; "Eye" and
+    # "Seizure" are ancestors of what the patient has, not annotations of the syndrome.
+    model = RareModel(build_index("test", NAMES, PARENTS, DISEASES))
+    positions = {d.id: i for i, d in enumerate(model.hpo.diseases)}
+    shown = model.confirmed_features({11, 22})
+    assert shown[positions[SYNDROME]] == 2
+    assert shown[positions[EYE]] == shown[positions[ABSENCE]] == 1
+    assert shown[positions[EPILEPSY]] == 1  # "Seizure", shown as an absence seizure
+
+
+def test_a_disease_is_linked_to_the_one_gene_whose_list_holds_all_its_terms() -> None:
+    genes = [frozenset({11, 30, 40}), frozenset({11, 12}), frozenset({11, 20})]
+    links = gene_links([frozenset({11, 30}), frozenset({11}), frozenset({99}), frozenset()],
+                       genes)
+    assert links == [genes[0], frozenset(), frozenset(), frozenset()]  # {11} fits three genes

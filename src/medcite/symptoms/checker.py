@@ -31,7 +31,7 @@ from medcite.symptoms.knowledge import Knowledge, load_knowledge
 from medcite.symptoms.ranking import CommonScore, rank_common
 from medcite.symptoms.rare import RareScore, rare_model
 from medcite.symptoms.triage import advice, red_flags, triage_level
-from medcite.types import Assessment, Finding, PossibleCause, SymptomQuery, TriageLevel
+from medcite.types import Assessment, Finding, PossibleCause, Sex, SymptomQuery, TriageLevel
 
 DISCLAIMER = (
     "These are conditions that can cause symptoms like yours, not a diagnosis. This tool does "
@@ -61,7 +61,7 @@ def check(query: SymptomQuery, settings: Settings | None = None) -> Assessment:
     flags = red_flags(knowledge, findings, age=age, sex=sex, duration_days=days,
                       contacts=contacts)
     common = rank_common(knowledge, findings, age=age, sex=sex)
-    rare = _rank_rare(findings, config)
+    rare = _rank_rare(findings, config, sex)
     causes = _merge(common, rare, findings, knowledge, config.max_causes)
     level = triage_level(flags, [(c.triage, c.score) for c in causes])
     question = None
@@ -130,7 +130,7 @@ def _resolve(finding: Finding, knowledge: Knowledge, reader: FindingReader) -> F
                               hint='use an id such as "f:fever" or an HPO id "HP:0001945"')
 
 
-def _rank_rare(findings: list[Finding], config: SymptomsSettings) -> list[RareScore]:
+def _rank_rare(findings: list[Finding], config: SymptomsSettings, sex: Sex) -> list[RareScore]:
     hpo_only = [f for f in findings if f.id.startswith("HP:") and f.present]
     if not config.rare_diseases or not hpo_only:
         return []
@@ -138,7 +138,7 @@ def _rank_rare(findings: list[Finding], config: SymptomsSettings) -> list[RareSc
     observed = {t for f in findings if f.present and f.hpo_id and (t := parse_id(f.hpo_id))}
     excluded = {t for f in findings
                 if not f.present and f.hpo_id and (t := parse_id(f.hpo_id))}
-    return model.rank(observed, excluded, limit=config.max_causes)
+    return model.rank(observed, excluded, limit=config.max_causes, sex=sex)
 
 
 def _merge(common: list[CommonScore], rare: list[RareScore], findings: list[Finding],

