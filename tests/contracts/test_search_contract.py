@@ -4,9 +4,10 @@ sources, dense search over stored vectors, and the same fusion on top. SQLite an
 from __future__ import annotations
 
 import pytest
+from contract_corpus import add, document
 
 from medcite.index.embedder import MiniLMEmbedder
-from medcite.index.lexical import concepts
+from medcite.index.lexical import LexicalSearcher, concepts
 from medcite.index.retrieve import HybridRetriever
 from medcite.settings import Settings
 from medcite.store import Store
@@ -120,3 +121,13 @@ def test_the_starter_library_answers_with_the_right_topic_first(
     store, settings = starter
     hits = HybridRetriever(store, settings).search(question, k=3)
     assert hits[0].source_id.startswith(STARTER_QUESTIONS[question]), hits
+
+
+def test_a_rare_word_outweighs_a_common_one(backend_store: Store, settings: Settings) -> None:
+    add(backend_store, *[document(f"pmid:{i}", f"Muscle study {i}",
+                                  "Muscle strength and muscle mass in adults.")
+                         for i in range(10, 30)],
+        document("pmid:1", "Cramps", "Muscle cramps of the calf muscle at night."),
+        document("pmid:2", "Spasms", "Spasms after a spinal cord injury."))
+    rows = LexicalSearcher(backend_store, settings.index).search("muscle spasms", depth=5)
+    assert rows[0].source_id == "pmid:2"

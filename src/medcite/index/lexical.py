@@ -12,8 +12,10 @@ Example:
 from __future__ import annotations
 
 import json
+import math
 import re
 import threading
+import time
 from collections import OrderedDict
 from dataclasses import dataclass
 from functools import lru_cache
@@ -33,6 +35,7 @@ AND_FIRST_MAX_CONCEPTS = 4
 # the cost per row of FTS5 (1,000 rows: p95 about 3x lower than 5,000 at 83k passages).
 ANCHOR_ROWS = {"sqlite": 5000, "postgresql": 1000}
 COUNT_CACHE = 50_000  # concept frequencies remembered per searcher
+TOTAL_REFRESH_SECONDS = 300.0  # how long the passage total behind the IDFs is reused
 
 # Function words that carry no topic; a compact variant of the Snowball English stop-word
 # list (snowballstem.org/algorithms/english/stop.txt) plus question words.
@@ -172,8 +175,12 @@ class LexicalSearcher:
         """Search ``store`` with ``settings`` (title weight, synonym expansion)."""
         self.store = store
         self.settings = settings
-        self.anchor_rows = ANCHOR_ROWS.get(store.engine.dialect.name, ANCHOR_ROWS["postgresql"])
+        dialect = store.engine.dialect.name
+        self.anchor_rows = ANCHOR_ROWS.get(dialect, ANCHOR_ROWS["postgresql"])
+        # FTS5's BM25 weighs words by rarity itself; PostgreSQL's ts_rank_cd is given IDFs.
+        self.weighs_concepts = dialect != "sqlite"
         self._counts: OrderedDict[str, int] = OrderedDict()
+        self._total: tuple[float, int] | None = None  # (when read, passages)
         self._lock = threading.Lock()
 
     def search(self, query: str, depth: int) -> list[LexicalRow]:
@@ -182,14 +189,35 @@ class LexicalSearcher:
         if not found:
             return []
         weight = self.settings.title_weight
+        idf = self.concept_weights(found)
         if len(found) <= AND_FIRST_MAX_CONCEPTS:
-            rows = self.store.lexical_search(found, mode="all", depth=depth, title_weight=weight)
+            rows = self.store.lexical_search(found, mode="all", depth=depth, title_weight=weight,
+                                             concept_weights=idf)
             if len(rows) >= depth or len(found) == 1:
                 return rows
         # Too few passages hold every concept: rank the passages holding any rare concept.
         return self.store.lexical_search(
-            found, mode="any", anchors=self.anchors(found), depth=depth, title_weight=weight
+            found, mode="any", anchors=self.anchors(found), depth=depth, title_weight=weight,
+            concept_weights=idf,
         )
+
+    def concept_weights(self, found: list[list[tuple[str, ...]]]) -> list[float]:
+        """Each concept's BM25 inverse document frequency, for databases without one; else []."""
+        if not self.weighs_concepts:
+            return []
+        counts = [self._count(_group(alternatives), alternatives) for alternatives in found]
+        total = max([self._passages(), *counts])
+        return [math.log(1 + (total - n + 0.5) / (n + 0.5)) for n in counts]
+
+    def _passages(self) -> int:
+        with self._lock:
+            if self._total is not None and time.monotonic() - self._total[0] < \
+                    TOTAL_REFRESH_SECONDS:
+                return self._total[1]
+        total = self.store.stats().passages
+        with self._lock:
+            self._total = (time.monotonic(), total)
+        return total
 
     def anchors(self, found: list[list[tuple[str, ...]]]) -> list[list[tuple[str, ...]]]:
         """The rarest concepts, together in at most ``anchor_rows`` passages; [] if all are."""

@@ -183,18 +183,20 @@ class Store:
 
     def lexical_search(
         self, query: str | Concepts, *, depth: int, title_weight: float = 1.0,
-        mode: LexicalMode = "all", anchors: Concepts = (),
+        mode: LexicalMode = "all", anchors: Concepts = (), concept_weights: Sequence[float] = (),
     ) -> list[LexicalRow]:
         """Passages holding all (``mode="all"``) or any of the query's concepts, best first.
 
         ``query`` is a list of concepts, each a list of alternative word tuples; every database
         runs it (see ``medcite.store.search``). A string is an FTS5 expression (SQLite only).
+        ``concept_weights`` (one IDF per concept) weigh PostgreSQL's ranking.
         """
         with self.session() as session:
             if isinstance(query, str):
                 return search.fts_search(session, query, depth=depth, title_weight=title_weight)
             return search.lexical_search(session, query, mode=mode, depth=depth,
-                                         title_weight=title_weight, anchors=anchors)
+                                         title_weight=title_weight, anchors=anchors,
+                                         concept_weights=concept_weights)
 
     def lexical_count(self, query: str | Concepts) -> int:
         """How many passages hold any of the concepts (or match an FTS5 expression, SQLite)."""

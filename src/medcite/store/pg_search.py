@@ -8,7 +8,12 @@ which the ``&&``/``||`` operators drop.
 
 Ranking is ``ts_rank_cd`` (cover density, Clarke et al. 2000) with the title (weight A) worth
 ``title_weight`` times the text (weight B), scaled to [0, 1) by normalisation flag 32, over at
-most ``MAX_RANKED`` matching passages.
+most ``MAX_RANKED`` matching passages. ``ts_rank_cd`` knows nothing of how rare a word is, so
+"muscle spasms" would weigh "muscle" like "spasms". Given ``concept_weights`` (the searcher's
+BM25 inverse document frequencies, from its cached concept counts), the score is instead the
+weighted sum of each concept's own ``ts_rank_cd``: the IDF-weighted, saturated term-frequency
+sum BM25 computes (Robertson and Zaragoza, "The Probabilistic Relevance Framework: BM25 and
+Beyond", 2009), without its length normalisation.
 """
 
 from __future__ import annotations
@@ -79,31 +84,42 @@ def rank_weights(title_weight: float) -> list[float]:
 
 def search_statement(
     concepts: Concepts, *, mode: LexicalMode, depth: int, title_weight: float,
-    anchors: Concepts = (),
+    anchors: Concepts = (), concept_weights: Sequence[float] = (),
 ) -> Select[str, str, float]:
     """The ranked full-text query: (id, source_id, score) rows, best first, ties by id.
 
-    With ``anchors``, only passages that also hold one of those concepts are ranked.
+    With ``anchors``, only passages that also hold one of those concepts are ranked. With
+    ``concept_weights`` (one per concept), each concept is ranked on its own and weighted.
     """
+    weighted = len(concept_weights) == len(concepts) > 0
     columns = [tsquery(concepts, mode).label("q")]
     if anchors:
         columns.append(tsquery(anchors, "any").label("anchor"))
+    if weighted:
+        columns += [tsquery([c], "any").label(f"c{i}") for i, c in enumerate(concepts)]
     query = select(*columns).cte("query")
     matches: ColumnElement[Any] = _PASSAGES.c.search_vector.bool_op("@@")(query.c.q)
     if anchors:
         matches = _PASSAGES.c.search_vector.bool_op("@@")(query.c.anchor) & matches
     # Ranking reads every candidate's tsvector: at most MAX_RANKED candidates are ranked.
+    ranked = [query.c[f"c{i}"] for i in range(len(concepts))] if weighted else [query.c.q]
     matched = (
-        select(_PASSAGES.c.id, _PASSAGES.c.source_id, _PASSAGES.c.search_vector, query.c.q)
+        select(_PASSAGES.c.id, _PASSAGES.c.source_id, _PASSAGES.c.search_vector, *ranked)
         .select_from(_PASSAGES.join(query, matches))
         .limit(MAX_RANKED)
         .subquery("matched")
     )
     real_array = ARRAY(REAL)  # ts_rank_cd takes real[]; psycopg would send float8[]
     weights = cast(bindparam("weights", rank_weights(title_weight), type_=real_array), real_array)
-    score = func.ts_rank_cd(
-        weights, matched.c.search_vector, matched.c.q, RANK_NORMALISATION, type_=Float
-    ).label("score")
+    parts: list[ColumnElement[Any]] = [
+        func.ts_rank_cd(weights, matched.c.search_vector, matched.c[q.name], RANK_NORMALISATION,
+                        type_=Float)
+        for q in ranked
+    ]
+    if weighted:
+        parts = [part * bindparam(None, float(w), type_=Float)
+                 for part, w in zip(parts, concept_weights, strict=True)]
+    score = reduce(lambda left, right: left + right, parts).label("score")
     return (
         select(matched.c.id, matched.c.source_id, score)
         .order_by(score.desc(), matched.c.id.collate("C"))  # byte order, as on SQLite
@@ -113,11 +129,11 @@ def search_statement(
 
 def tsquery_search(
     session: Session, concepts: Concepts, *, mode: LexicalMode, depth: int,
-    title_weight: float, anchors: Concepts = (),
+    title_weight: float, anchors: Concepts = (), concept_weights: Sequence[float] = (),
 ) -> list[LexicalRow]:
     """Passages matching ``concepts``, best ``ts_rank_cd`` first, ties by passage id."""
     statement = search_statement(concepts, mode=mode, depth=depth, title_weight=title_weight,
-                                 anchors=anchors)
+                                 anchors=anchors, concept_weights=concept_weights)
     return [LexicalRow(r.id, r.source_id, float(r.score)) for r in session.execute(statement)]
 
 

@@ -67,7 +67,7 @@ class LexicalRow:
 
 def lexical_search(
     session: Session, concepts: Concepts, *, mode: LexicalMode, depth: int,
-    title_weight: float, anchors: Concepts = (),
+    title_weight: float, anchors: Concepts = (), concept_weights: Sequence[float] = (),
 ) -> list[LexicalRow]:
     """Passages holding all (or any) of the ``concepts``, best first (ties by passage id).
 
@@ -79,10 +79,14 @@ def lexical_search(
         title_weight: Weight of source-title words relative to passage text (1.0).
         anchors: If given, only passages holding at least one of these concepts are ranked
             (a cheap pre-filter on rare concepts; ranking still uses every concept).
+        concept_weights: One weight per concept (its IDF) for PostgreSQL's ranking, which has
+            none of its own; SQLite's BM25 computes IDF itself and ignores them.
 
     Raises:
         ConfigurationError: The store is neither SQLite nor PostgreSQL.
     """
+    kept = [i for i, group in enumerate(_clean_each(concepts)) if group]
+    weights = [concept_weights[i] for i in kept] if len(concept_weights) == len(concepts) else []
     concepts, anchors = _clean(concepts), _clean(anchors)
     if not concepts or depth <= 0:
         return []
@@ -91,7 +95,8 @@ def lexical_search(
         from medcite.store import pg_search  # only PostgreSQL stores need it
 
         return pg_search.tsquery_search(
-            session, concepts, mode=mode, depth=depth, title_weight=title_weight, anchors=anchors
+            session, concepts, mode=mode, depth=depth, title_weight=title_weight,
+            anchors=anchors, concept_weights=weights,
         )
     expr = fts5_expression(concepts, mode)
     if anchors:
@@ -115,9 +120,12 @@ def count_matches(session: Session, concepts: Concepts) -> int:
     return int(found)
 
 
+def _clean_each(concepts: Concepts) -> list[list[tuple[str, ...]]]:
+    return [[words for words in group if words] for group in concepts]
+
+
 def _clean(concepts: Concepts) -> list[list[tuple[str, ...]]]:
-    groups = [[words for words in group if words] for group in concepts]
-    return [group for group in groups if group]
+    return [group for group in _clean_each(concepts) if group]
 
 
 def _dialect(session: Session) -> str:
