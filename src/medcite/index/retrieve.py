@@ -81,10 +81,12 @@ class HybridRetriever:
         vector = self.dense.embed_query(query) if self.dense.available else None
         depth = self.settings.dense_depth
         dense = [] if vector is None else self.dense.search_vector(vector, depth)
+        # The dense sources are checked while lexical search still runs; then the rest.
+        dense_sources = {m.source_id for m in dense}
+        allowed = self.store.allowed_sources(sorted(dense_sources), filters)
         lexical = pending.result()
-        allowed = self.store.allowed_sources(
-            sorted({r.source_id for r in lexical} | {m.source_id for m in dense}), filters
-        )
+        allowed.update(self.store.allowed_sources(
+            sorted({r.source_id for r in lexical} - dense_sources), filters))
         lexical = [r for r in lexical if r.source_id in allowed]
         dense = [m for m in dense if m.source_id in allowed]
         fused = self._fuse(lexical, dense, vector)
