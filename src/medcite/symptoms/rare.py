@@ -163,12 +163,14 @@ class Tables:
         return cls(direct, reached, log_bg)
 
 
-def plain_tables(hpo: HpoIndex, term_sets: list[frozenset[int]]) -> Tables:
-    """Tables for annotation sets without frequencies (every P is ``FEATURE_FREQUENCY``)."""
-    closures: dict[frozenset[int], IntArray] = {}  # diseases of one gene share a gene list
-    for terms in term_sets:
-        if terms not in closures:
-            closures[terms] = np.fromiter(hpo.closure(terms), np.int64)
+def plain_tables(hpo: HpoIndex, term_sets: list[frozenset[int]],
+                 reached_by: dict[int, IntArray] | None = None) -> Tables:
+    """Tables for annotation sets without frequencies (every P is ``FEATURE_FREQUENCY``).
+
+    ``reached_by`` (term -> positions of the sets reaching it), when already known, saves
+    computing every set's closure: the index's ``term_diseases`` is that map for the diseases'
+    own annotations.
+    """
     log_f = math.log(FEATURE_FREQUENCY)
 
     def columns(members: list[IntArray]) -> dict[int, Column]:
@@ -183,6 +185,13 @@ def plain_tables(hpo: HpoIndex, term_sets: list[frozenset[int]]) -> Tables:
                 for t, p in zip(keys, np.split(positions[order], starts[1:]), strict=True)}
 
     direct = columns([np.fromiter(terms, np.int64, len(terms)) for terms in term_sets])
+    if reached_by is not None:
+        return Tables.build(direct, {t: (p, np.full(len(p), log_f)) for t, p in reached_by.items()},
+                            len(term_sets))
+    closures: dict[frozenset[int], IntArray] = {}  # diseases of one gene share a gene list
+    for terms in term_sets:
+        if terms not in closures:
+            closures[terms] = np.fromiter(hpo.closure(terms), np.int64)
     reached = columns([closures[terms] for terms in term_sets])
     return Tables.build(direct, reached, len(term_sets))
 
@@ -217,7 +226,8 @@ class RareModel:
         """Tables of the diseases' own annotations, with HPO's frequencies when given."""
         stated = frequencies.values if frequencies is not None else {}
         if not stated:
-            return plain_tables(self.hpo, [d.terms for d in self.hpo.diseases])
+            return plain_tables(self.hpo, [d.terms for d in self.hpo.diseases],
+                                reached_by=self.hpo.term_diseases)
         direct: dict[int, dict[int, float]] = {}
         reached: dict[int, dict[int, float]] = {}
         for position, disease in enumerate(self.hpo.diseases):
