@@ -161,8 +161,10 @@ class HybridRetriever:
         The raise grows with the flatness of the lexical scores: when the words already tell
         the candidates apart, the kind of answer matters less (docs/benchmarks.md).
         """
+        if not types:
+            return fused
         weight = self.settings.answer_type_weight * lexical_flatness([r.score for r in lexical])
-        if not types or weight == 0:
+        if weight == 0:
             return fused
         top = sorted(fused, key=lambda s: (-s.score, s.passage_id))[:ANSWER_TYPE_CANDIDATES]
         ids = [s.passage_id for s in top]
