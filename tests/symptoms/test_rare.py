@@ -15,7 +15,13 @@ from medcite.symptoms.hpo import (
     build_index,
     gene_links,
 )
-from medcite.symptoms.rare import UNEXPLAINED_LR, RareModel, feature_frequency
+from medcite.symptoms.rare import (
+    GENE_DISCOUNT,
+    SOLE_GENE_DISCOUNT,
+    UNEXPLAINED_LR,
+    RareModel,
+    feature_frequency,
+)
 from medcite.types import Sex
 
 # HP:0000001 All > HP:0000118 Phenotypic abnormality > ...
@@ -201,3 +207,21 @@ def test_a_disease_is_linked_to_the_one_gene_whose_list_holds_all_its_terms() ->
     links = gene_links([frozenset({11, 30}), frozenset({11}), frozenset({99}), frozenset()],
                        genes)
     assert links == [genes[0], frozenset(), frozenset(), frozenset()]  # {11} fits three genes
+
+
+def test_a_gene_list_of_one_disease_is_discounted_less_than_a_shared_one() -> None:
+    # Hearing impairment is on both gene lists; the glaucoma list is shared by two allelic
+    # diseases, so it may come from the sister disease; the cataract list is its disease's own.
+    sole, shared = "OMIM:100021", "OMIM:100022"
+    diseases = [
+        Disease(sole, "Cataract", frozenset({11, 6}), gene_terms=frozenset({11, 40, 6})),
+        Disease(shared, "Glaucoma A", frozenset({12, 6}), gene_terms=frozenset({12, 40, 6})),
+        Disease("OMIM:100023", "Glaucoma B", frozenset({12, 6}),
+                gene_terms=frozenset({12, 40, 6})),
+        *[Disease(f"OMIM:2003{i:02d}", f"Dwarfism {i}", frozenset({30, 6})) for i in range(20)],
+    ]
+    model = RareModel(build_index("test", WIDE_NAMES, WIDE_PARENTS, diseases))
+    positions = {d.id: i for i, d in enumerate(model.hpo.diseases)}
+    lr = model.observed_log_lr(40)
+    assert lr[positions[sole]] - lr[positions[shared]] == pytest.approx(
+        math.log(SOLE_GENE_DISCOUNT / GENE_DISCOUNT))
