@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import pytest
+
 from medcite.index.fuse import (
+    FLAT_MATCHES,
     RRF_K,
     Scored,
     adaptive_dense_weight,
     evidence_prior,
     group_by_source,
+    lexical_flatness,
     reciprocal_rank_fusion,
 )
 
@@ -52,11 +56,18 @@ def test_ties_are_broken_by_passage_id() -> None:
 
 def test_flat_lexical_scores_shift_fusion_towards_dense() -> None:
     steep = [10.0, 6.0, 4.0, 3.0, 2.0, 1.0]  # words single out the best candidates
-    flat = [10.0, 9.9, 9.8, 9.7, 9.6, 9.5]  # every candidate shares the query's words
+    flat = [10.0, 9.9, 9.8, 9.7, 9.6] + [9.5] * FLAT_MATCHES  # many share the query's words
     assert adaptive_dense_weight(steep, 0.3, 0.7) == 0.3
     assert adaptive_dense_weight(flat, 0.3, 0.7) == 0.7
-    middling = adaptive_dense_weight([10.0, 9.0, 8.5, 8.0, 7.75], 0.3, 0.7)
+    middling = adaptive_dense_weight([10.0, 9.0, 8.5, 8.0] + [7.75] * FLAT_MATCHES, 0.3, 0.7)
     assert 0.3 < middling < 0.7
+
+
+def test_few_passages_sharing_a_rare_word_are_not_flat() -> None:
+    # Ten passages holding "GLS-5700" score alike, yet the word has already singled them out.
+    few = [10.0, 9.9, 9.8, 9.7, 9.6, 9.5, 9.4, 9.3, 9.2, 9.1]
+    assert lexical_flatness(few) == pytest.approx(len(few) / FLAT_MATCHES)
+    assert lexical_flatness(few + [9.0] * FLAT_MATCHES) == 1.0
 
 
 def test_adaptive_fusion_is_off_when_both_weights_are_equal_or_lists_are_short() -> None:

@@ -9,7 +9,7 @@ import pytest
 from index_builders import add, make_document
 from sqlalchemy import text
 
-from medcite.index.lexical import SynonymEntry, concepts, match_expressions
+from medcite.index.lexical import LexicalSearcher, SynonymEntry, concepts, match_expressions
 from medcite.index.retrieve import HybridRetriever
 from medcite.settings import Settings
 from medcite.store import Store
@@ -68,6 +68,26 @@ def test_synonyms_find_the_full_form(store: Store, settings: Settings) -> None:
     add(store, make_document("pmid:9", "Outcomes", "Myocardial infarction in young adults."))
     hits = HybridRetriever(store, settings).search("MI", k=3)
     assert [h.source_id for h in hits] == ["pmid:9"]
+
+
+def test_the_typed_form_of_a_concept_comes_first() -> None:
+    assert concepts("tumour growth")[0][0] == ("tumour",)
+    assert concepts("tumor growth")[0][0] == ("tumor",)
+
+
+def test_a_rare_spelling_does_not_outrank_the_word_as_typed(
+    store: Store, settings: Settings
+) -> None:
+    # BM25 would weigh the rare British spelling above the common one the question uses.
+    add(store, make_document("pmid:1", "Mice", "Tumour growth slowed."))
+    for n in range(2, 5):
+        add(store, make_document(f"pmid:{n}", "Mice", f"Tumor growth slowed in cohort {n}."))
+    searcher = LexicalSearcher(store, settings.index)
+    american = [r.source_id for r in searcher.search("tumor growth", depth=10)]
+    assert american.index("pmid:1") == len(american) - 1
+    # Typed as the rare form, the concept still reaches the commoner spelling.
+    british = [r.source_id for r in searcher.search("tumour growth", depth=10)]
+    assert british[0] == "pmid:1" and len(british) == 4
 
 
 def test_title_words_are_searchable(store: Store, settings: Settings) -> None:

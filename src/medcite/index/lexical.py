@@ -70,9 +70,12 @@ class SynonymEntry:
         terms = tuple(tuple(t.lower() for t in _WORD.findall(str(x))) for x in _list(data, "terms"))
         return cls(terms, frozenset(map(str, _list(data, "abbreviations"))), str(data["source"]))
 
-    def alternatives(self) -> list[tuple[str, ...]]:
-        """Every way of writing the concept, as word tuples."""
-        return list(self.terms) + [(a.lower(),) for a in sorted(self.abbreviations)]
+    def alternatives(self, typed: tuple[str, ...] | None = None) -> list[tuple[str, ...]]:
+        """Every way of writing the concept, as word tuples; ``typed`` (as in the query) first."""
+        every = list(self.terms) + [(a.lower(),) for a in sorted(self.abbreviations)]
+        if typed is None or typed not in every:
+            return every
+        return [typed] + [alternative for alternative in every if alternative != typed]
 
 
 def _list(data: dict[str, object], key: str) -> list[object]:
@@ -110,7 +113,7 @@ def concepts(query: str, *, expand: bool = True) -> list[list[tuple[str, ...]]]:
     while i < len(words):
         entry, width = _match(words, lower, i, by_term, by_abbr, longest)
         if entry is not None:
-            found.append(entry.alternatives())
+            found.append(entry.alternatives(tuple(lower[i : i + width])))
         elif lower[i] not in STOPWORDS:
             found.append([(lower[i],)])
         i += width
@@ -185,7 +188,8 @@ class LexicalSearcher:
 
     def search(self, query: str, depth: int) -> list[LexicalRow]:
         """Up to ``depth`` passages, best BM25 first; [] when the query has no usable words."""
-        found = concepts(query, expand=self.settings.expand_synonyms)
+        found = [self._commoner(alternatives)
+                 for alternatives in concepts(query, expand=self.settings.expand_synonyms)]
         if not found:
             return []
         weight = self.settings.title_weight
@@ -200,6 +204,19 @@ class LexicalSearcher:
             found, mode="any", anchors=self.anchors(found), depth=depth, title_weight=weight,
             concept_weights=idf,
         )
+
+    def _commoner(self, alternatives: list[tuple[str, ...]]) -> list[tuple[str, ...]]:
+        """The typed form and the synonyms at least as common in the store.
+
+        BM25 weighs each alternative by its own rarity, so a rare spelling ("tumour" beside
+        "tumor") or a rare abbreviation would rank the few passages using it above those using
+        the word as typed. Synonyms are added for recall, towards commoner forms only.
+        """
+        if len(alternatives) == 1:
+            return alternatives
+        typed, *others = alternatives
+        floor = self._count(_group([typed]), [typed])
+        return [typed, *(o for o in others if self._count(_group([o]), [o]) >= floor)]
 
     def concept_weights(self, found: list[list[tuple[str, ...]]]) -> list[float]:
         """Each concept's BM25 inverse document frequency, for databases without one; else []."""
