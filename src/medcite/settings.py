@@ -299,6 +299,11 @@ class IndexSettings(BaseModel):
         default=150, ge=20, le=2000,
         description="How many opening characters of a passage are read for its answer type.",
     )
+    rare_concept_penalty: float = Field(
+        default=0.3, ge=0, le=1,
+        description="Taken off the fused score of a passage that lacks every rare word of a "
+        "question (a drug code, a gene: index.lexical.RARE_SHARE); 0 turns it off.",
+    )
     feedback_passages: int = Field(
         default=0, ge=0, le=50,
         description="Dense pseudo-relevance feedback: top fused passages mixed into the query.",

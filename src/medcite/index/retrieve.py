@@ -31,7 +31,7 @@ from medcite.index.fuse import (
     reciprocal_rank_fusion,
 )
 from medcite.index.lexical import LexicalSearcher
-from medcite.index.question_types import QuestionType, asked_types
+from medcite.index.question_types import QuestionType, asked_types, is_question
 from medcite.index.vectors import VectorMatch
 from medcite.settings import Settings
 from medcite.store import LexicalRow, Store
@@ -78,6 +78,8 @@ class HybridRetriever:
         # Lexical search runs in a worker thread while this one embeds and searches vectors:
         # SQLite, onnxruntime and numpy all release the GIL, so the two overlap.
         pending = self._pool.submit(self.lexical.search, query, self.settings.lexical_depth)
+        holders = self._pool.submit(self.lexical.rare_holders, query) \
+            if self.settings.rare_concept_penalty and is_question(query) else None
         vector = self.dense.embed_query(query) if self.dense.available else None
         depth = self.settings.dense_depth
         dense = [] if vector is None else self.dense.search_vector(vector, depth)
@@ -95,6 +97,8 @@ class HybridRetriever:
             fused = self._fuse(lexical, dense, vector)
         fused = self._favour_answer_type(asked_types(query), fused, lexical)
         fused = self._apply_priors(fused, allowed)
+        if holders is not None:
+            fused = self._require_rare(holders.result(), fused)
         ranked = group_by_source(fused, k=k, per_source=self.settings.per_source)
         return _hits(ranked, lexical, dense)
 
@@ -176,6 +180,20 @@ class HybridRetriever:
             Scored(s.passage_id, s.source_id, s.score + weight) if s.passage_id in answering else s
             for s in fused
         ]
+
+    def _require_rare(self, holders: set[str] | None, fused: list[Scored]) -> list[Scored]:
+        """Lower the passages lacking every rare word of a question.
+
+        A question about a named thing ("Is MEDI2228 a bispecific antibody?") is answered by
+        passages that name it; without this, passages sharing only its common words ("bispecific
+        antibody") outrank them. Claims and keyword searches are left alone: abstracts that
+        support a claim often word its rare terms differently.
+        """
+        if holders is None:
+            return fused
+        penalty = self.settings.rare_concept_penalty
+        return [s if s.passage_id in holders else Scored(s.passage_id, s.source_id,
+                                                          s.score - penalty) for s in fused]
 
     def _apply_priors(
         self, fused: list[Scored], allowed: dict[str, tuple[str, str | None, int | None]]

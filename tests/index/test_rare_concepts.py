@@ -1,0 +1,70 @@
+"""Rare words of a question: passages naming what the question is about come first."""
+
+from __future__ import annotations
+
+import pytest
+from index_builders import add, make_document
+
+from medcite.index.embed_pipeline import embed_missing
+from medcite.index.embedder import MiniLMEmbedder
+from medcite.index.lexical import LexicalSearcher
+from medcite.index.retrieve import HybridRetriever
+from medcite.settings import Settings
+from medcite.store import Store
+
+CONJUGATE = make_document(
+    "pmid:20", "A BCMA conjugate in myeloma",
+    "MEDI2228 is a drug conjugate that targets BCMA on myeloma cells.")
+BISPECIFICS = [
+    make_document(f"pmid:{n}", "Bispecific antibodies",
+                  f"Bispecific antibody {name} engages T cells; bispecific antibodies are "
+                  f"given weekly in trial {n}.")
+    for n, name in enumerate(["teclistamab", "elranatamab", "linvoseltamab", "talquetamab",
+                              "epcoritamab", "glofitamab"], start=1)
+]
+
+# Other topics, so that "bispecific" and "antibody" are uncommon words of the store too.
+OTHER_TOPICS = [
+    make_document(f"pmid:{n}", "Vitamin D", f"Vitamin D supplements in winter, cohort {n}.")
+    for n in range(100, 160)
+]
+
+
+@pytest.fixture
+def myeloma_store(store: Store, settings: Settings, embedder: MiniLMEmbedder) -> Store:
+    add(store, CONJUGATE, *BISPECIFICS, *OTHER_TOPICS)
+    embed_missing(store, settings, embedder=embedder)
+    return store
+
+
+def _ranking(store: Store, settings: Settings, embedder: MiniLMEmbedder, query: str,
+             penalty: float) -> list[str]:
+    index = settings.index.model_copy(update={"rare_concept_penalty": penalty})
+    tuned = settings.model_copy(update={"index": index})
+    return [h.source_id for h in HybridRetriever(store, tuned, embedder=embedder).search(query)]
+
+
+def test_a_question_about_a_rare_name_ranks_the_passage_naming_it_first(
+    myeloma_store: Store, settings: Settings, embedder: MiniLMEmbedder
+) -> None:
+    question = "Is MEDI2228 a bispecific antibody?"
+    assert _ranking(myeloma_store, settings, embedder, question, 0.0)[0] != "pmid:20"
+    # At full strength the rule puts every passage naming the rare word first.
+    assert _ranking(myeloma_store, settings, embedder, question, 1.0)[0] == "pmid:20"
+
+
+def test_a_claim_is_ranked_without_the_rare_word_rule(
+    myeloma_store: Store, settings: Settings, embedder: MiniLMEmbedder
+) -> None:
+    claim = "MEDI2228 is a bispecific antibody."
+    assert _ranking(myeloma_store, settings, embedder, claim, 1.0) == \
+        _ranking(myeloma_store, settings, embedder, claim, 0.0)
+
+
+def test_rare_holders_names_the_passages_holding_a_rare_word(
+    myeloma_store: Store, settings: Settings
+) -> None:
+    searcher = LexicalSearcher(myeloma_store, settings.index)
+    assert searcher.rare_holders("Is MEDI2228 a bispecific antibody?") == {"pmid:20#0"}
+    assert searcher.rare_holders("MEDI2228?") is None  # one word decides every match itself
+    assert searcher.rare_holders("Are bispecific antibodies given weekly?") is None
