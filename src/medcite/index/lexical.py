@@ -239,9 +239,8 @@ class LexicalSearcher:
         rare = [(alternatives, n) for alternatives, n in counted if 0 < n <= most]
         if not rare:
             return None
-        rows = self.store.lexical_search([alternatives for alternatives, _ in rare], mode="any",
-                                         depth=sum(n for _, n in rare))
-        return {r.passage_id for r in rows}
+        return self.store.holding_passages([alternatives for alternatives, _ in rare],
+                                           limit=sum(n for _, n in rare))
 
     def concept_weights(self, found: list[list[tuple[str, ...]]]) -> list[float]:
         """Each concept's BM25 inverse document frequency, for databases without one; else []."""

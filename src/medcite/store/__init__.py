@@ -205,6 +205,11 @@ class Store:
                 return fts.count_matches(session, query)
             return search.count_matches(session, query)
 
+    def holding_passages(self, concepts: Concepts, *, limit: int) -> set[str]:
+        """Ids of up to ``limit`` passages holding any of the concepts (no ranking: cheap)."""
+        with self.session() as session:
+            return search.holding_passages(session, concepts, limit=limit)
+
     def allowed_sources(
         self, ids: Sequence[str], filters: SearchFilters | None = None
     ) -> dict[str, tuple[str, str | None, int | None]]:

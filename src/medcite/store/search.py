@@ -120,6 +120,23 @@ def count_matches(session: Session, concepts: Concepts) -> int:
     return int(found)
 
 
+def holding_passages(session: Session, concepts: Concepts, *, limit: int) -> set[str]:
+    """Ids of up to ``limit`` passages holding at least one of the ``concepts`` (unranked)."""
+    concepts = _clean(concepts)
+    if not concepts:
+        return set()
+    if _dialect(session) == "postgresql":
+        from medcite.store import pg_search
+
+        return pg_search.holding_passages(session, concepts, limit=limit)
+    rows = session.execute(
+        text("SELECT p.id FROM passages_fts JOIN passages p ON p.rowid = passages_fts.rowid "
+             "WHERE passages_fts MATCH :expr LIMIT :limit"),
+        {"expr": fts5_expression(concepts, "any"), "limit": limit},
+    )
+    return {r.id for r in rows}
+
+
 def _clean_each(concepts: Concepts) -> list[list[tuple[str, ...]]]:
     return [[words for words in group if words] for group in concepts]
 
