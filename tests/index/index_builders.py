@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from medcite.index.embedder import Embedder
+from medcite.index.retrieve import HybridRetriever
 from medcite.ingest.split import split_document
+from medcite.settings import Settings
 from medcite.store import Store
 from medcite.types import Audience, DocSection, Document, Source, SourceKind
 
@@ -21,6 +24,13 @@ def make_document(
 def add(store: Store, *documents: Document) -> None:
     """Split and write documents in one batch."""
     store.write_batch([(d, split_document(d, max_chars=1200)) for d in documents])
+
+
+def ranked_sources(store: Store, settings: Settings, embedder: Embedder, query: str,
+                   **index: float) -> list[str]:
+    """The source ids HybridRetriever ranks for ``query``, with some index settings changed."""
+    tuned = settings.model_copy(update={"index": settings.index.model_copy(update=index)})
+    return [h.source_id for h in HybridRetriever(store, tuned, embedder=embedder).search(query)]
 
 
 TINY = [

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from index_builders import add, make_document
+from index_builders import add, make_document, ranked_sources
 
 from medcite.index.embed_pipeline import embed_missing
 from medcite.index.embedder import MiniLMEmbedder
 from medcite.index.question_types import asked_types, is_question, question_types
-from medcite.index.retrieve import HybridRetriever
 from medcite.settings import Settings
 from medcite.store import Store
 
@@ -74,20 +73,17 @@ def fabry_store(store: Store, settings: Settings, embedder: MiniLMEmbedder) -> S
     return store
 
 
-def _ranking(store: Store, settings: Settings, embedder: MiniLMEmbedder, query: str,
-             weight: float) -> list[str]:
-    index = settings.index.model_copy(update={"answer_type_weight": weight})
-    tuned = settings.model_copy(update={"index": index})
-    return [h.source_id for h in HybridRetriever(store, tuned, embedder=embedder).search(query)]
-
 
 def test_the_passage_answering_the_asked_kind_is_raised(
     fabry_store: Store, settings: Settings, embedder: MiniLMEmbedder
 ) -> None:
     question = "What are the treatments for Fabry disease?"
-    assert _ranking(fabry_store, settings, embedder, question, 0.0)[0] != "doc:fabry-treatment"
-    assert _ranking(fabry_store, settings, embedder, question, 1.0)[0] == "doc:fabry-treatment"
-    inherited = _ranking(fabry_store, settings, embedder, "Is Fabry disease inherited?", 1.0)
+    def ranked(query: str, weight: float) -> list[str]:
+        return ranked_sources(fabry_store, settings, embedder, query, answer_type_weight=weight)
+
+    assert ranked(question, 0.0)[0] != "doc:fabry-treatment"
+    assert ranked(question, 1.0)[0] == "doc:fabry-treatment"
+    inherited = ranked("Is Fabry disease inherited?", 1.0)
     assert inherited[0] == "doc:fabry-inheritance"
 
 
@@ -95,5 +91,6 @@ def test_a_keyword_search_is_ranked_without_answer_types(
     fabry_store: Store, settings: Settings, embedder: MiniLMEmbedder
 ) -> None:
     query = "treatments for Fabry disease"
-    assert _ranking(fabry_store, settings, embedder, query, 1.0) == \
-        _ranking(fabry_store, settings, embedder, query, 0.0)
+    on, off = (ranked_sources(fabry_store, settings, embedder, query, answer_type_weight=weight)
+               for weight in (1.0, 0.0))
+    assert on == off

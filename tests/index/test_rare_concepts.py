@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from index_builders import add, make_document
+from index_builders import add, make_document, ranked_sources
 
 from medcite.index.embed_pipeline import embed_missing
 from medcite.index.embedder import MiniLMEmbedder
 from medcite.index.lexical import LexicalSearcher
-from medcite.index.retrieve import HybridRetriever
 from medcite.settings import Settings
 from medcite.store import Store
 
@@ -37,28 +36,27 @@ def myeloma_store(store: Store, settings: Settings, embedder: MiniLMEmbedder) ->
     return store
 
 
-def _ranking(store: Store, settings: Settings, embedder: MiniLMEmbedder, query: str,
-             penalty: float) -> list[str]:
-    index = settings.index.model_copy(update={"rare_concept_penalty": penalty})
-    tuned = settings.model_copy(update={"index": index})
-    return [h.source_id for h in HybridRetriever(store, tuned, embedder=embedder).search(query)]
-
 
 def test_a_question_about_a_rare_name_ranks_the_passage_naming_it_first(
     myeloma_store: Store, settings: Settings, embedder: MiniLMEmbedder
 ) -> None:
     question = "Is MEDI2228 a bispecific antibody?"
-    assert _ranking(myeloma_store, settings, embedder, question, 0.0)[0] != "pmid:20"
+    def ranked(penalty: float) -> list[str]:
+        return ranked_sources(myeloma_store, settings, embedder, question,
+                              rare_concept_penalty=penalty)
+
+    assert ranked(0.0)[0] != "pmid:20"
     # At full strength the rule puts every passage naming the rare word first.
-    assert _ranking(myeloma_store, settings, embedder, question, 1.0)[0] == "pmid:20"
+    assert ranked(1.0)[0] == "pmid:20"
 
 
 def test_a_claim_is_ranked_without_the_rare_word_rule(
     myeloma_store: Store, settings: Settings, embedder: MiniLMEmbedder
 ) -> None:
     claim = "MEDI2228 is a bispecific antibody."
-    assert _ranking(myeloma_store, settings, embedder, claim, 1.0) == \
-        _ranking(myeloma_store, settings, embedder, claim, 0.0)
+    on, off = (ranked_sources(myeloma_store, settings, embedder, claim, rare_concept_penalty=p)
+               for p in (1.0, 0.0))
+    assert on == off
 
 
 def test_rare_holders_names_the_passages_holding_a_rare_word(
