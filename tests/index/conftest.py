@@ -5,9 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from index_builders import TINY, add
+from index_builders import TINY, add_embedded
 
-from medcite.index.embed_pipeline import embed_missing
 from medcite.index.embedder import MiniLMEmbedder
 from medcite.settings import Settings
 from medcite.store import Store
@@ -22,6 +21,4 @@ def embedder() -> MiniLMEmbedder:
 @pytest.fixture
 def tiny_store(store: Store, settings: Settings, embedder: MiniLMEmbedder) -> Iterator[Store]:
     """Five embedded sources, one of them retracted."""
-    add(store, *TINY)
-    embed_missing(store, settings, embedder=embedder)
-    yield store
+    yield add_embedded(store, settings, embedder, *TINY)

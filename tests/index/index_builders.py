@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from medcite.index.embed_pipeline import embed_missing
 from medcite.index.embedder import Embedder
 from medcite.index.retrieve import HybridRetriever
 from medcite.ingest.split import split_document
@@ -24,6 +25,14 @@ def make_document(
 def add(store: Store, *documents: Document) -> None:
     """Split and write documents in one batch."""
     store.write_batch([(d, split_document(d, max_chars=1200)) for d in documents])
+
+
+def add_embedded(store: Store, settings: Settings, embedder: Embedder,
+                 *documents: Document) -> Store:
+    """Write documents in one batch and embed them; returns the store."""
+    add(store, *documents)
+    embed_missing(store, settings, embedder=embedder)
+    return store
 
 
 def ranked_sources(store: Store, settings: Settings, embedder: Embedder, query: str,

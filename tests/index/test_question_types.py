@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from index_builders import add, make_document, ranked_sources
+from index_builders import add_embedded, make_document, ranked_sources
 
-from medcite.index.embed_pipeline import embed_missing
 from medcite.index.embedder import MiniLMEmbedder
 from medcite.index.question_types import asked_types, is_question, question_types
 from medcite.settings import Settings
@@ -68,16 +67,14 @@ CLINIC_LETTERS = [
 
 @pytest.fixture
 def fabry_store(store: Store, settings: Settings, embedder: MiniLMEmbedder) -> Store:
-    add(store, *FABRY, *CLINIC_LETTERS)
-    embed_missing(store, settings, embedder=embedder)
-    return store
-
+    return add_embedded(store, settings, embedder, *FABRY, *CLINIC_LETTERS)
 
 
 def test_the_passage_answering_the_asked_kind_is_raised(
     fabry_store: Store, settings: Settings, embedder: MiniLMEmbedder
 ) -> None:
     question = "What are the treatments for Fabry disease?"
+
     def ranked(query: str, weight: float) -> list[str]:
         return ranked_sources(fabry_store, settings, embedder, query, answer_type_weight=weight)
 

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from index_builders import add, make_document, ranked_sources
+from index_builders import add_embedded, make_document, ranked_sources
 
-from medcite.index.embed_pipeline import embed_missing
 from medcite.index.embedder import MiniLMEmbedder
 from medcite.index.lexical import LexicalSearcher
 from medcite.settings import Settings
@@ -31,16 +30,14 @@ OTHER_TOPICS = [
 
 @pytest.fixture
 def myeloma_store(store: Store, settings: Settings, embedder: MiniLMEmbedder) -> Store:
-    add(store, CONJUGATE, *BISPECIFICS, *OTHER_TOPICS)
-    embed_missing(store, settings, embedder=embedder)
-    return store
-
+    return add_embedded(store, settings, embedder, CONJUGATE, *BISPECIFICS, *OTHER_TOPICS)
 
 
 def test_a_question_about_a_rare_name_ranks_the_passage_naming_it_first(
     myeloma_store: Store, settings: Settings, embedder: MiniLMEmbedder
 ) -> None:
     question = "Is MEDI2228 a bispecific antibody?"
+
     def ranked(penalty: float) -> list[str]:
         return ranked_sources(myeloma_store, settings, embedder, question,
                               rare_concept_penalty=penalty)

@@ -193,8 +193,7 @@ class LexicalSearcher:
 
     def search(self, query: str, depth: int) -> list[LexicalRow]:
         """Up to ``depth`` passages, best BM25 first; [] when the query has no usable words."""
-        found = [self._commoner(alternatives)
-                 for alternatives in concepts(query, expand=self.settings.expand_synonyms)]
+        found = self._concepts(query)
         if not found:
             return []
         weight = self.settings.title_weight
@@ -209,6 +208,11 @@ class LexicalSearcher:
             found, mode="any", anchors=self.anchors(found), depth=depth, title_weight=weight,
             concept_weights=idf,
         )
+
+    def _concepts(self, query: str) -> list[list[tuple[str, ...]]]:
+        """The query's concepts, each with the typed form and its commoner synonyms."""
+        return [self._commoner(alternatives)
+                for alternatives in concepts(query, expand=self.settings.expand_synonyms)]
 
     def _commoner(self, alternatives: list[tuple[str, ...]]) -> list[tuple[str, ...]]:
         """The typed form and the synonyms at least as common in the store.
@@ -229,8 +233,7 @@ class LexicalSearcher:
         None when the query has fewer than two concepts (then its one word already decides
         every match) or none of them is rare.
         """
-        found = [self._commoner(alternatives)
-                 for alternatives in concepts(query, expand=self.settings.expand_synonyms)]
+        found = self._concepts(query)
         if len(found) < 2:
             return None
         most = max(1.0, RARE_SHARE * self._passages())

@@ -139,11 +139,14 @@ def tsquery_search(
 
 def count_matches(session: Session, concepts: Concepts) -> int:
     """How many passages hold at least one of ``concepts`` (the GIN index answers it)."""
-    matches = _PASSAGES.c.search_vector.bool_op("@@")(tsquery(concepts, "any"))
-    return session.scalar(select(func.count()).select_from(_PASSAGES).where(matches)) or 0
+    return session.scalar(
+        select(func.count()).select_from(_PASSAGES).where(_holds_any(concepts))) or 0
 
 
 def holding_passages(session: Session, concepts: Concepts, *, limit: int) -> set[str]:
     """Ids of up to ``limit`` passages holding at least one of ``concepts`` (GIN, unranked)."""
-    matches = _PASSAGES.c.search_vector.bool_op("@@")(tsquery(concepts, "any"))
-    return set(session.scalars(select(_PASSAGES.c.id).where(matches).limit(limit)))
+    return set(session.scalars(select(_PASSAGES.c.id).where(_holds_any(concepts)).limit(limit)))
+
+
+def _holds_any(concepts: Concepts) -> ColumnElement[bool]:
+    return _PASSAGES.c.search_vector.bool_op("@@")(tsquery(concepts, "any"))
