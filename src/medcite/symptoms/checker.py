@@ -38,6 +38,7 @@ DISCLAIMER = (
     "not replace a doctor, nurse or pharmacist. If you are worried, seek medical advice."
 )
 RARE_SOURCE = "HPO disease annotations (OMIM), HPO release {version}, via hpo3"
+SIMILAR_CASE = "; a reported patient resembles yours: {reports}"  # from the case library
 
 
 def check(query: SymptomQuery, settings: Settings | None = None) -> Assessment:
@@ -62,7 +63,7 @@ def check(query: SymptomQuery, settings: Settings | None = None) -> Assessment:
                       contacts=contacts)
     common = rank_common(knowledge, findings, age=age, sex=sex)
     rare = _rank_rare(findings, config, sex)
-    causes = _merge(common, rare, findings, knowledge, config.max_causes)
+    causes = _merge(common, rare, findings, knowledge, config)
     level = triage_level(flags, [(c.triage, c.score) for c in causes])
     question = None
     if len(query.asked) < config.max_questions and level is not TriageLevel.EMERGENCY:
@@ -134,7 +135,7 @@ def _rank_rare(findings: list[Finding], config: SymptomsSettings, sex: Sex) -> l
     hpo_only = [f for f in findings if f.id.startswith("HP:") and f.present]
     if not config.rare_diseases or not hpo_only:
         return []
-    model = rare_model(config.hpo_annotations)
+    model = rare_model(config.hpo_annotations, config.case_library)
     observed = {t for f in findings if f.present and f.hpo_id and (t := parse_id(f.hpo_id))}
     excluded = {t for f in findings
                 if not f.present and f.hpo_id and (t := parse_id(f.hpo_id))}
@@ -142,7 +143,7 @@ def _rank_rare(findings: list[Finding], config: SymptomsSettings, sex: Sex) -> l
 
 
 def _merge(common: list[CommonScore], rare: list[RareScore], findings: list[Finding],
-           knowledge: Knowledge, limit: int) -> list[PossibleCause]:
+           knowledge: Knowledge, config: SymptomsSettings) -> list[PossibleCause]:
     """Common causes and rare diseases in one list; each group weighted by its findings."""
     present = [f for f in findings if f.present]
     rare_weight = (sum(1 for f in present if f.id not in knowledge.findings)
@@ -155,12 +156,14 @@ def _merge(common: list[CommonScore], rare: list[RareScore], findings: list[Find
                       articles=list(s.condition.articles))
         for s in common
     ] if rare_weight < 1 else []
-    model = rare_model() if rare else None
+    model = rare_model(config.hpo_annotations, config.case_library) if rare else None
     for r in rare:
         assert model is not None
+        source = RARE_SOURCE.format(version=model.hpo.version)
+        if r.similar_case:
+            source += SIMILAR_CASE.format(reports=", ".join(r.similar_case))
         out.append(PossibleCause(
             id=r.id, name=r.name, score=round(r.probability * rare_weight, 4),
             triage=TriageLevel.ROUTINE, supporting=model.labels(r.supporting),
-            opposing=model.labels(r.opposing),
-            source=RARE_SOURCE.format(version=model.hpo.version)))
-    return sorted(out, key=lambda c: (-c.score, c.id))[:limit]
+            opposing=model.labels(r.opposing), source=source))
+    return sorted(out, key=lambda c: (-c.score, c.id))[:config.max_causes]

@@ -15,10 +15,10 @@ from __future__ import annotations
 
 import math
 
-from medcite.symptoms.hpo import format_id, parse_id
+from medcite.symptoms.hpo import format_id, load_hpo, parse_id
 from medcite.symptoms.knowledge import Knowledge
 from medcite.symptoms.ranking import CommonScore, likelihood
-from medcite.symptoms.rare import RareScore, rare_model
+from medcite.symptoms.rare import RareScore
 from medcite.types import Finding, Question
 
 MIN_GAIN = 0.01  # bits; below this a question is not worth the user's time
@@ -86,7 +86,7 @@ def next_question(knowledge: Knowledge, common: list[CommonScore], rare: list[Ra
     if definition is not None:
         label, text = definition.label, definition.question
     else:
-        hpo = rare_model().hpo
+        hpo = load_hpo()
         label = hpo.name(parse_id(finding_id) or 0)
         text = f"Do you have this: {label.lower()}?"
     return Question(finding_id=finding_id, label=label, text=text,
@@ -102,9 +102,9 @@ def _common_options(knowledge: Knowledge, top: list[CommonScore],
 
 def _rare_options(top: list[RareScore],
                   known: set[str]) -> tuple[list[float], dict[str, list[float]]]:
-    model = rare_model()
-    closures = [model.hpo.closure(model.hpo.diseases[s.index].terms) for s in top]
-    terms = sorted({t for s in top for t in model.hpo.diseases[s.index].terms})
+    hpo = load_hpo()
+    closures = [hpo.closure(hpo.diseases[s.index].terms) for s in top]
+    terms = sorted({t for s in top for t in hpo.diseases[s.index].terms})
     options = {
         format_id(t): [RARE_PRESENT if t in c else RARE_ABSENT for c in closures]
         for t in terms if format_id(t) not in known
