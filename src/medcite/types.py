@@ -256,6 +256,10 @@ class PossibleCause(_Frozen):
     articles: list[str] = Field(
         default_factory=list, description="Slugs of related explainer pages."
     )
+    reports: list[str] = Field(
+        default_factory=list,
+        description='Publications ("PMID:…") of a reported patient like this one (case library).',
+    )
 
 
 class Question(_Frozen):

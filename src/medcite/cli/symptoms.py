@@ -38,7 +38,7 @@ def assessment_json(assessment: Assessment) -> dict[str, Any]:
                      for f in assessment.findings],
         "causes": [{"name": c.name, "id": c.id, "score": c.score, "for": c.supporting,
                     "against": c.opposing, "triage": c.triage.value, "source": c.source,
-                    "articles": c.articles} for c in assessment.causes],
+                    "articles": c.articles, "reports": c.reports} for c in assessment.causes],
         "next_question": question.model_dump(mode="json") if question else None,
         "unknown_terms": assessment.unknown_terms,
         "disclaimer": assessment.disclaimer,

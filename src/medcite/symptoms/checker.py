@@ -165,5 +165,5 @@ def _merge(common: list[CommonScore], rare: list[RareScore], findings: list[Find
         out.append(PossibleCause(
             id=r.id, name=r.name, score=round(r.probability * rare_weight, 4),
             triage=TriageLevel.ROUTINE, supporting=model.labels(r.supporting),
-            opposing=model.labels(r.opposing), source=source))
+            opposing=model.labels(r.opposing), source=source, reports=list(r.similar_case)))
     return sorted(out, key=lambda c: (-c.score, c.id))[:config.max_causes]

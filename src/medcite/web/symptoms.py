@@ -141,6 +141,8 @@ class CauseOut(_Out):
     triage: TriageLevel = Field(description="Triage level this condition calls for.")
     source: str = Field(description="Reference behind the condition's knowledge.")
     articles: list[str] = Field(description="Slugs of related explainer documents.")
+    reports: list[str] = Field(description='Publications ("PMID:…") of a reported patient like '
+                               "this one, from the site's case library.")
     related: list[RelatedLink] = Field(description="Related pages stored on this site.")
 
 
@@ -210,7 +212,8 @@ def symptoms_out(assessment: Assessment, library: Library, settings: Settings,
                   for f in assessment.findings],
         causes=[CauseOut(name=c.name, id=c.id, score=c.score, supporting=c.supporting,
                          opposing=c.opposing, triage=c.triage, source=c.source,
-                         articles=c.articles, related=related_links(library, c))
+                         articles=c.articles, reports=c.reports,
+                         related=related_links(library, c))
                 for c in assessment.causes],
         next_question=assessment.next_question,
         questions_left=max(0, settings.symptoms.max_questions - asked),
@@ -378,6 +381,9 @@ def _step(request: Request, library: Library, tokens: SessionTokens, session: Sy
 
 def _shown(library: Library, cause: PossibleCause) -> ShownCause:
     links = [Link(link.title, link.url) for link in related_links(library, cause)]
+    links += [Link(f"A reported patient like you ({pmid.replace(':', ' ')})",
+                   f"https://pubmed.ncbi.nlm.nih.gov/{pmid.removeprefix('PMID:')}/")
+              for pmid in cause.reports]
     return ShownCause(cause=cause, needs=CAUSE_TRIAGE[cause.triage], links=links)
 
 
