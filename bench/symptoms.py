@@ -303,7 +303,7 @@ def write_markdown(results: dict[str, Any]) -> None:
                   "themselves; each case ranked without the cases of its own publication(s)."]
     goal = f"Goal (issue 7): top-1 >= {GOAL[0]} and top-10 >= {GOAL[1]} pessimistic."
     for key, label in (("medcite", "medcite as installed"),
-                       ("medcite_cases", "with the case library")):
+                       ("medcite_cases", "With the case library")):
         if isinstance(mine := results.get(key), dict):
             r = mine["rankable"]
             met = r["top1"] >= GOAL[0] and r["top10"] >= GOAL[1]

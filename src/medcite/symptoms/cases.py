@@ -137,9 +137,11 @@ class CaseLibrary:
         scores = shared / np.maximum(self._size + query_size - shared, 1e-12)
         for key in skip:
             scores[self._by_key.get(key, [])] = 0.0
-        order = np.argsort(scores, kind="stable")  # ascending: the best case per disease last
-        best[self.disease[order]] = scores[order]
-        which[self.disease[order]] = order
+        order = np.lexsort((scores, self.disease))  # by disease, then similarity
+        diseases = self.disease[order]
+        last = np.r_[diseases[1:] != diseases[:-1], True]  # each disease's most similar case
+        best[diseases[last]] = scores[order[last]]
+        which[diseases[last]] = order[last]
         which[best <= 0] = -1
         return best, which
 
