@@ -12,7 +12,7 @@ from medcite.settings import Settings, SymptomsSettings
 from medcite.symptoms.cases import CaseLibrary, ReportedCase, load_case_library, read_phenopacket
 from medcite.symptoms.checker import check
 from medcite.symptoms.hpo import Disease, HpoIndex, build_index
-from medcite.symptoms.rare import RareModel
+from medcite.symptoms.rare import CITED_SIMILARITY, RareModel
 from medcite.types import Finding, SymptomQuery
 
 # HP:0000001 All > HP:0000118 Phenotypic abnormality > eye (cataract, glaucoma), seizure, ...
@@ -138,3 +138,14 @@ def test_the_checker_cites_the_reported_patient_it_drew_on(tmp_path: Path) -> No
     top = next(c for c in result.causes if c.id == "OMIM:154700")
     assert "PMID:31" in top.source
     assert top.source.startswith("HPO disease annotations")
+
+
+def test_only_a_close_resemblance_is_cited(hpo: HpoIndex) -> None:
+    # The reported patient shares the cataract only: it still counts, but is not cited.
+    library = CaseLibrary(hpo, [ReportedCase("r", EYE, frozenset({11, 12, 20, 40}), frozenset(),
+                                             frozenset({"PMID:42"}))])
+    similarity = library.similarity({11, 30})[0][0]
+    assert 0 < similarity < CITED_SIMILARITY
+    model = RareModel(hpo, cases=library)
+    assert model.scores({11, 30}, set())[0] > RareModel(hpo).scores({11, 30}, set())[0]
+    assert model.rank({11, 30}, limit=1)[0].similar_case == ()

@@ -61,7 +61,8 @@ order is deterministic.
 **Reported cases** (optional): given a library of published patients
 (:class:`medcite.symptoms.cases.CaseLibrary`, from a folder of phenopackets), D gains
 ``CASE_WEIGHT`` times the similarity of its most similar reported patient, and the explanation
-cites that patient's report. It fills what D's annotations miss or word differently.
+cites that patient's report when the similarity reaches ``CITED_SIMILARITY``. It fills what D's
+annotations miss or word differently.
 
 Constants were chosen on one half of the phenopacket-store dev cases (split by cohort) and
 checked on the other half (bench/symptoms.py ``--split``); the held-out half of phenopacket-store
@@ -119,6 +120,8 @@ SOLE_GENE_DISCOUNT = 0.85  # the same when D is the only disease linked to the l
 CASE_WEIGHT = 5.0  # log LR per unit of similarity to D's most similar reported case (tune
 # half, leave-publication-out: 2 / 3 / 5 / 7 gave top-1 0.650 / 0.655 / 0.659 / 0.662, top-10
 # 0.822 / 0.828 / 0.827 / 0.828; the check half peaked at 3-5)
+CITED_SIMILARITY = 0.4  # a reported patient is cited as resembling the user from here on (dev
+# cases: the right disease's best case has median 0.40; other top-10 diseases' 0.25, 90 % < 0.43)
 CONFIRMED_WEIGHT = 0.3  # log LR added per annotated feature of D the patient shows
 FEMALE_X_RECESSIVE = 0.05  # share of female patients in an X-linked recessive / Y-linked disease
 SEX_NEUTRAL = 0.5  # share of female patients otherwise
@@ -140,7 +143,7 @@ class RareScore:
     probability: float
     supporting: tuple[int, ...]
     opposing: tuple[int, ...]
-    similar_case: tuple[str, ...] = ()  # publication ids of the most similar reported case
+    similar_case: tuple[str, ...] = ()  # reports of a reported patient like this one (cited)
 
 
 def feature_frequency(frequency: Frequency | None) -> float:
@@ -342,7 +345,8 @@ class RareModel:
 
     def _scores(self, observed: set[int], excluded: set[int], sex: Sex | None,
                 skip: frozenset[str]) -> tuple[FloatArray, IntArray]:
-        """The scores, and per disease its most similar reported case (-1: none)."""
+        """The scores, and per disease its most similar reported case if similar enough to cite
+        (else -1)."""
         total = self.log_prior - CALIBRATION * len(observed) * self.expected_log_lr
         for term in sorted(observed):
             total += self.observed_log_lr(term)
@@ -353,6 +357,7 @@ class RareModel:
         if self.cases is not None:
             similarity, similar = self.cases.similarity(observed, skip)
             total += CASE_WEIGHT * similarity
+            similar[similarity < CITED_SIMILARITY] = -1
         return total + self.sex_log_lr(sex), similar
 
     def rank(self, observed: set[int], excluded: set[int] | None = None,
@@ -369,7 +374,7 @@ class RareModel:
     def _explain(self, index: int, log_lr: float, probability: float, observed: set[int],
                  excluded: set[int], similar: int) -> RareScore:
         """For D: observed terms it reaches or specialises. Against: excluded terms it reaches.
-        The report of D's most similar reported case, when there is one."""
+        The report of D's most similar reported case, when similar enough to cite."""
         disease = self.hpo.diseases[index]
         closure = self.hpo.closure(disease.terms)
         supporting = tuple(t for t in sorted(observed) if t in closure
