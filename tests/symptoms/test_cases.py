@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from medcite.errors import MalformedSourceError
+from medcite.errors import ConfigurationError, MalformedSourceError
 from medcite.settings import Settings, SymptomsSettings
 from medcite.symptoms.cases import CaseLibrary, ReportedCase, load_case_library, read_phenopacket
-from medcite.symptoms.checker import check
+from medcite.symptoms.checker import check, prepare
 from medcite.symptoms.hpo import Disease, HpoIndex, build_index
 from medcite.symptoms.rare import CITED_SIMILARITY, RareModel
 from medcite.types import Finding, SymptomQuery
@@ -149,3 +149,16 @@ def test_only_a_close_resemblance_is_cited(hpo: HpoIndex) -> None:
     model = RareModel(hpo, cases=library)
     assert model.scores({11, 30}, set())[0] > RareModel(hpo).scores({11, 30}, set())[0]
     assert model.rank({11, 30}, limit=1)[0].similar_case == ()
+
+
+def test_a_case_library_setting_without_cases_fails_at_start_up_with_the_reason(
+        tmp_path: Path) -> None:
+    write(tmp_path, "notes.json", {"not": "a phenopacket"})
+    config = SymptomsSettings(case_library=tmp_path)
+    with pytest.raises(ConfigurationError, match="no usable phenopacket") as error:
+        prepare(config)
+    assert error.value.hint and "OMIM" in error.value.hint
+    from medcite.web.app import create_app
+
+    with pytest.raises(ConfigurationError):
+        create_app(Settings(home=tmp_path / "home", symptoms=config))

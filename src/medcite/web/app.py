@@ -33,6 +33,7 @@ from medcite.answer.cite import KIND_LABELS
 from medcite.errors import AuthError, MedciteError
 from medcite.review.publish import STATUS_LABELS, Library
 from medcite.settings import Settings
+from medcite.symptoms.checker import prepare as prepare_symptoms
 from medcite.web import errors
 from medcite.web.api import PREFIX, api_router
 from medcite.web.auth import AUTHENTICATE
@@ -82,6 +83,7 @@ def create_app(settings: Settings, *, library: Library | None = None) -> FastAPI
         library: Already built store/retriever/indexes to serve (tests share one); default:
             opened from ``settings``.
     """
+    prepare_symptoms(settings.symptoms)  # a bad knowledge file fails here, not on a user
     library = library if library is not None else Library.open(settings)
     renderer = Renderer({
         "version": __version__, "settings": settings, "status_labels": STATUS_LABELS,
