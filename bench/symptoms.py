@@ -353,8 +353,9 @@ def main() -> None:
             cases, position, lambda c: with_hpoa.scores(set(c.observed), set(c.excluded), c.sex)
         )
     if args.cases is not None:
-        with_cases = RareModel(hpo, cases=load_case_library(args.cases, hpo))
-        results["case_library"] = {"path": str(args.cases), "cases": len(with_cases.cases or [])}
+        library = load_case_library(args.cases, hpo)
+        with_cases = RareModel(hpo, cases=library)
+        results["case_library"] = {"path": str(args.cases), "cases": len(library)}
         results["medcite_cases"] = evaluate(cases, position, lambda c: with_cases.scores(
             set(c.observed), set(c.excluded), c.sex, skip=c.own_report))
     results["baseline"] = evaluate(cases, position, lambda c: resnik_scores(hpo, c))
