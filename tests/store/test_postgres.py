@@ -142,3 +142,21 @@ def test_the_starter_library_search_agrees_across_backends(
         pg_top = {h.source_id for h in HybridRetriever(pg_store, pg_settings)
                   .search(question, k=3)}
         assert sqlite_top & pg_top, question
+
+
+@pytest.mark.pg
+def test_an_ingest_run_leaves_the_planner_statistics_of_its_rows(
+    pg_store: Store, tmp_path: Path
+) -> None:
+    from medcite.cli import starter_library
+    from medcite.ingest.pipeline import ingest_paths
+
+    ingest_paths([starter_library()], pg_store, Settings(home=tmp_path))
+    with pg_store.session() as session:
+        analysed = dict(session.execute(text(
+            "SELECT relname, last_analyze IS NOT NULL FROM pg_stat_user_tables "
+            "WHERE relname IN ('sources', 'passages')")).all())
+        estimate = session.scalar(text(
+            "SELECT reltuples FROM pg_class WHERE relname = 'passages'"))
+    assert analysed == {"sources": True, "passages": True}
+    assert estimate == pg_store.stats().passages

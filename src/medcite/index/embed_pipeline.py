@@ -63,6 +63,8 @@ def embed_missing(
         after = pending[-1].passage_id
         if progress is not None:
             progress.advance(len(pending))
+    if done:
+        store.refresh_statistics()
     return done
 
 

@@ -135,6 +135,8 @@ def ingest_paths(
         **tally.report, errors=tally.errors, seconds=round(time.perf_counter() - started, 3)
     )
     store.finish_run(run_id, report)
+    if report.passages or report.deleted:
+        store.refresh_statistics()
     return report
 
 
