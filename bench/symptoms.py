@@ -50,8 +50,8 @@ from typing import Any
 import numpy as np
 from docs_section import write_section
 
-from medcite.symptoms.cases import load_case_library
-from medcite.symptoms.hpo import HpoIndex, load_frequencies, load_hpo, parse_id
+from medcite.symptoms.cases import load_case_library, read_phenopacket
+from medcite.symptoms.hpo import HpoIndex, load_frequencies, load_hpo
 from medcite.symptoms.rare import RareModel
 from medcite.types import Sex
 
@@ -93,19 +93,11 @@ def load_cases(hpo: HpoIndex, limit: int | None, split: str | None = None) -> li
     cases = []
     for path in files[:limit] if limit else files:
         record = json.loads(path.read_text())
-        observed: set[int] = set()
-        excluded: set[int] = set()
-        for feature in record.get("phenotypicFeatures", []):
-            term = parse_id(feature["type"]["id"])
-            if term is not None and hpo.known(term):
-                (excluded if feature.get("excluded") else observed).add(term)
-        disease = record["interpretations"][0]["diagnosis"]["disease"]["id"]
-        refs = record.get("metaData", {}).get("externalReferences", [])
-        sources = frozenset(r["id"] for r in refs if str(r.get("id", "")).startswith("PMID:"))
+        case = read_phenopacket(record, hpo)  # as a case library reads it
         sex = SEXES.get(record.get("subject", {}).get("sex", ""), Sex.UNKNOWN)
-        if observed:
-            cases.append(Case(path.name, frozenset(observed), frozenset(excluded), disease,
-                              sources, sex, str(record.get("id", ""))))
+        if case is not None:
+            cases.append(Case(path.name, case.observed, case.excluded, case.disease,
+                              case.sources, sex, case.id))
     return cases
 
 
