@@ -68,3 +68,15 @@ def test_invalid_settings_are_reported_without_a_traceback(tmp_path: Path) -> No
     )
     assert result.exit_code == 1
     assert "invalid setting ingest.batch_size" in result.stderr
+
+
+def test_serve_reports_a_bad_case_library_before_it_announces_an_address(tmp_path: Path) -> None:
+    result = CliRunner().invoke(
+        app, ["serve", "--home", str(tmp_path / "home")],
+        env={"MEDCITE_SYMPTOMS__CASE_LIBRARY": str(tmp_path / "missing")},
+    )
+    assert result.exit_code == 1
+    assert result.stderr.startswith("error: ")
+    assert "case library" in result.stderr and "does not exist" in result.stderr
+    assert "http://" not in result.output
+    assert "Traceback" not in result.output

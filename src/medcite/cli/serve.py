@@ -28,9 +28,11 @@ def serve(
     home: HomeOption = None,
 ) -> None:
     """Serve the web app and the /api/v1 JSON API (Ctrl-C stops it)."""
+    from medcite.symptoms.checker import prepare
     from medcite.web.server import run  # lazy: only this command needs the server
 
     settings = _settings(home)
+    prepare(settings.symptoms)  # a bad knowledge file is reported before the banner
     host = host or settings.web.host
     port = port or settings.web.port
     console.print(f"medcite on [bold]http://{escape(host)}:{port}/[/] "
