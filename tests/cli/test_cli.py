@@ -77,6 +77,7 @@ def test_serve_reports_a_bad_case_library_before_it_announces_an_address(tmp_pat
     )
     assert result.exit_code == 1
     assert result.stderr.startswith("error: ")
-    assert "case library" in result.stderr and "does not exist" in result.stderr
+    said = " ".join(result.stderr.split())  # the console wraps long lines
+    assert "case library" in said and "does not exist" in said
     assert "http://" not in result.output
     assert "Traceback" not in result.output
