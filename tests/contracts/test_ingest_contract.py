@@ -12,8 +12,7 @@ from medcite.cli import starter_library
 from medcite.ingest.pipeline import ingest_paths
 from medcite.settings import Settings
 from medcite.store import Store
-
-SMALL = Path(__file__).parent.parent / "data" / "pubmed_small.xml"
+from pubmed_kit import SMALL, synthetic_pubmed
 
 
 def test_pubmed_records_deletions_and_retractions_are_stored(
@@ -72,20 +71,12 @@ class _CrashAfter:
         pass
 
 
-def _synthetic_pubmed(path: Path, records: int) -> None:
-    template = SMALL.read_text()
-    body = template[template.index("<PubmedArticle>"):template.index("</PubmedArticle>") + 16]
-    parts = [body.replace("90000001", str(91000000 + i)) for i in range(records)]
-    head = template[:template.index("<PubmedArticle>")]
-    path.write_text(head + "\n".join(parts) + "\n</PubmedArticleSet>\n")
-
-
 def test_an_interrupted_ingest_resumes_after_its_last_committed_batch(
     backend_store: Store, backend_settings: Settings, tmp_path: Path
 ) -> None:
     """R-WF-2: batches are committed with their checkpoint, so a rerun skips exactly them."""
     big = tmp_path / "big.xml"
-    _synthetic_pubmed(big, 9)
+    synthetic_pubmed(big, 9)
     with pytest.raises(_Crash):
         ingest_paths([big], backend_store, backend_settings, _CrashAfter(4))
     assert backend_store.stats().sources == 4  # two batches of two, committed

@@ -17,9 +17,9 @@ from medcite.ingest.pipeline import ingest_paths
 from medcite.settings import IngestSettings, Settings
 from medcite.store import Store
 from medcite.store.engine import make_engine
+from pubmed_kit import SMALL, synthetic_pubmed
 
 DATA = Path(__file__).parent.parent / "data"
-SMALL = DATA / "pubmed_small.xml"
 
 
 def test_reingesting_the_same_file_changes_nothing(store: Store, settings: Settings) -> None:
@@ -83,14 +83,6 @@ def test_unsupported_and_missing_files_are_errors_but_others_are_ingested(
     assert store.stats().sources == 5  # 6 records, 1 deleted by DeleteCitation
 
 
-def _synthetic_pubmed(path: Path, records: int) -> None:
-    template = SMALL.read_text()
-    body = template[template.index("<PubmedArticle>"):template.index("</PubmedArticle>") + 16]
-    parts = [body.replace("90000001", str(91000000 + i)) for i in range(records)]
-    head = template[:template.index("<PubmedArticle>")]
-    path.write_text(head + "\n".join(parts) + "\n</PubmedArticleSet>\n")
-
-
 def _checkpointed_records(engine: Engine) -> int:
     try:
         with engine.connect() as connection:
@@ -126,7 +118,7 @@ def test_a_killed_ingest_resumes_from_its_checkpoint(
 ) -> None:
     """R-WF-2 / R-PM-7: kill -9 mid-ingest; the store is consistent and the rerun resumes."""
     big = tmp_path / "big.xml"
-    _synthetic_pubmed(big, 20_000)
+    synthetic_pubmed(big, 20_000)
     settings = make_settings(tmp_path / "home", ingest=IngestSettings(batch_size=200))
     env = {**store_env(settings), "MEDCITE_HOME": str(settings.home),
            "MEDCITE_INGEST__BATCH_SIZE": "200"}
@@ -172,7 +164,7 @@ def test_parallel_readers_write_files_in_order_with_the_same_result(
 ) -> None:
     """workers=2 parses the next file while writing this one; errors keep file order."""
     first, second = tmp_path / "a.xml", tmp_path / "c.xml"
-    _synthetic_pubmed(first, 300)
+    synthetic_pubmed(first, 300)
     second.write_text(SMALL.read_text())
     files = [first, tmp_path / "b-missing.xml", second]
     results = []

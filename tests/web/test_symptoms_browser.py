@@ -5,17 +5,14 @@ every step (R-A11Y-1), reflow at 320 px (R-A11Y-4) and the urgent banner's place
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 from symptoms_kit import EMERGENCY_TEXT, TEXT, new_address
+from web_kit import serious_axe_violations
 
 pytestmark = pytest.mark.browser
 
-ROOT = Path(__file__).parent.parent.parent
-AXE = ROOT / ".cache" / "node" / "node_modules" / "axe-core" / "axe.min.js"
-AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]  # as tests/web/test_browser.py
 
 FOCUSED = """() => {
   const e = document.activeElement;
@@ -143,23 +140,13 @@ STEPS = {"start": _start_page, "question": _question_page, "emergency": _emergen
 def test_R_A11Y_1_axe_finds_no_serious_or_critical_violations_on_any_step(
     browser: Any, live_server: Any, step: str
 ) -> None:
-    if not AXE.exists():
-        pytest.fail(f"axe-core is not installed at {AXE}: run "
-                    "`npm install --prefix .cache/node axe-core@4.14.1` (.ci/run does)")
-    # The page's CSP forbids inline scripts; the test injects axe by bypassing it.
-    context = _context(browser, live_server.url, bypass_csp=True)
+    context = _context(browser, live_server.url, bypass_csp=True)  # to inject axe
     try:
         page = context.new_page()
         STEPS[step](page)
-        page.add_script_tag(path=str(AXE))
-        result = page.evaluate(
-            "tags => axe.run({runOnly: {type: 'tag', values: tags}})", AXE_TAGS)
+        serious = serious_axe_violations(page)
     finally:
         context.close()
-    serious = [
-        f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes']][:3]}"
-        for v in result["violations"] if v["impact"] in ("serious", "critical")
-    ]
     assert serious == []
 
 

@@ -5,8 +5,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
+from pathlib import Path
+from typing import Any
 
 import httpx
+import pytest
 from sqlalchemy import text
 
 from medcite.review import workflow
@@ -26,6 +29,26 @@ SECURITY_HEADERS = {
     "referrer-policy": "same-origin",
 }
 _TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
+AXE = Path(__file__).parent.parent.parent / ".cache" / "node" / "node_modules" / "axe-core" \
+    / "axe.min.js"
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]  # WCAG 2.2 AA
+
+
+def serious_axe_violations(page: Any) -> list[str]:
+    """axe-core's serious and critical violations on the page as loaded (R-A11Y-1), readable.
+
+    The page's CSP forbids inline scripts: the page's browser context must bypass CSP so that
+    axe can be injected (the app itself never runs inline scripts).
+    """
+    if not AXE.exists():
+        pytest.fail(f"axe-core is not installed at {AXE}: run "
+                    "`npm install --prefix .cache/node axe-core@4.14.1` (.ci/run does)")
+    page.add_script_tag(path=str(AXE))
+    result = page.evaluate("tags => axe.run({runOnly: {type: 'tag', values: tags}})", AXE_TAGS)
+    return [
+        f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes']][:3]}"
+        for v in result["violations"] if v["impact"] in ("serious", "critical")
+    ]
 
 
 @dataclass(frozen=True)
