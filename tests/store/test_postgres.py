@@ -160,3 +160,27 @@ def test_an_ingest_run_leaves_the_planner_statistics_of_its_rows(
             "SELECT reltuples FROM pg_class WHERE relname = 'passages'"))
     assert analysed == {"sources": True, "passages": True}
     assert estimate == pg_store.stats().passages
+
+
+@pytest.mark.pg
+def test_an_embed_run_leaves_the_planner_statistics_of_its_vectors(
+    pg_store: Store, tmp_path: Path
+) -> None:
+    # Without them the planner expects a dozen vectors and scans them all instead of using
+    # the HNSW index (docs/benchmarks.md, Scale).
+    from medcite.index.embed_pipeline import embed_missing
+    from medcite.index.embedder import MiniLMEmbedder
+
+    settings = Settings(home=tmp_path)
+    docs = [_doc("pmid:1", "Statins", "Statins lower LDL cholesterol."),
+            _doc("pmid:2", "Aspirin", "Aspirin after a stroke.")]
+    pg_store.write_batch([(doc, split_document(doc)) for doc in docs])
+    assert embed_missing(pg_store, settings, embedder=MiniLMEmbedder()) == 2
+    with pg_store.session() as session:
+        analysed = session.scalar(text(
+            "SELECT last_analyze IS NOT NULL FROM pg_stat_user_tables "
+            "WHERE relname = 'passage_embeddings'"))
+        estimate = session.scalar(text(
+            "SELECT reltuples FROM pg_class WHERE relname = 'passage_embeddings'"))
+    assert analysed is True
+    assert estimate == 2

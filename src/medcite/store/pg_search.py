@@ -18,6 +18,7 @@ Beyond", 2009), without its length normalisation.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from functools import reduce
 from typing import TYPE_CHECKING, Any
@@ -144,8 +145,15 @@ def count_matches(session: Session, concepts: Concepts) -> int:
 
 
 def holding_passages(session: Session, concepts: Concepts, *, limit: int) -> set[str]:
-    """Ids of up to ``limit`` passages holding at least one of ``concepts`` (GIN, unranked)."""
-    return set(session.scalars(select(_PASSAGES.c.id).where(_holds_any(concepts)).limit(limit)))
+    """Ids of up to ``limit`` passages holding at least one of ``concepts`` (GIN, unranked).
+
+    The limit is applied here, not in SQL: with a LIMIT the planner, which over-estimates how
+    many passages hold a rare word, expects a sequential scan to find them early and reads
+    most of the table to reach the last one (1.8 s at 1M passages); without, it uses the GIN
+    index, as counting the same matches does.
+    """
+    return set(itertools.islice(session.scalars(select(_PASSAGES.c.id).where(
+        _holds_any(concepts))), limit))
 
 
 def _holds_any(concepts: Concepts) -> ColumnElement[bool]:
